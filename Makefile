@@ -1,0 +1,45 @@
+# Two commands set everything up: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: install test lint typecheck demo bench reliability registry clean test-pythons
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy exact_online tap_exact target_exact exact_sandbox
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+typecheck: install
+	$(VENV)/bin/mypy exact_online tap_exact target_exact exact_sandbox
+
+registry:
+	$(PYTHON) scripts/vendor_registry.py
+
+demo: install
+	$(PY) scripts/demo.py
+
+bench: install
+	$(PY) benchmarks/run.py
+
+reliability: install
+	$(VENV)/bin/pytest tests/reliability -m reliability --reliability-scale=large
+
+test-pythons: install
+	$(VENV)/bin/pip install --quiet nox
+	$(VENV)/bin/nox
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo
