@@ -1,0 +1,63 @@
+"""JSON schema for a stream, from the Edm types of its read endpoint in the registry.
+
+``scripts/generate_schemas.py`` writes the result to ``tap_exact/schemas/<stream>.json``
+(committed); the tap reads those files, so the catalog only changes when someone regenerates them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exact_online.registry import Endpoint, Entity
+
+DELETED_AT = "_sdc_deleted_at"
+DIVISION = "Division"
+
+_DATETIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
+
+EDM_JSON_SCHEMA: dict[str, dict[str, Any]] = {
+    "Edm.String": {"type": ["string", "null"]},
+    "Edm.Guid": {"type": ["string", "null"]},
+    "Edm.Binary": {"type": ["string", "null"]},  # base64, as Exact sends it
+    "Edm.DateTime": _DATETIME,
+    "Edm.DateTimeOffset": _DATETIME,
+    "Edm.Int16": {"type": ["integer", "null"]},
+    "Edm.Int32": {"type": ["integer", "null"]},
+    "Edm.Int64": {"type": ["integer", "null"]},
+    "Edm.Byte": {"type": ["integer", "null"]},
+    "Edm.SByte": {"type": ["integer", "null"]},
+    "Edm.Double": {"type": ["number", "null"]},
+    "Edm.Single": {"type": ["number", "null"]},
+    "Edm.Decimal": {"type": ["number", "null"]},
+    "Edm.Boolean": {"type": ["boolean", "null"]},
+}
+
+
+def property_schema(edm_type: str) -> dict[str, Any]:
+    """The JSON schema of one Edm-typed value (unknown Edm types fall back to string)."""
+    return dict(EDM_JSON_SCHEMA.get(edm_type, {"type": ["string", "null"]}))
+
+
+def stream_fields(endpoint: Endpoint) -> list[tuple[str, str]]:
+    """(name, edm_type) of the scalar fields a stream exposes, in the reference's order.
+
+    Line collections (navigation properties) are left out: lines are streams of their own.
+    """
+    return [(f.name, f.edm_type) for f in endpoint.scalar_fields if f.name]
+
+
+def has_tombstones(entity: Entity) -> bool:
+    """Whether sync/Deleted reports this entity's deletions (an EntityType code exists)."""
+    return bool(entity.deleted_entity_types) and entity.read_endpoint().kind == "sync"
+
+
+def entity_schema(entity: Entity) -> dict[str, Any]:
+    """Every scalar field, ``Division`` always, ``_sdc_deleted_at`` if deletable."""
+    properties: dict[str, Any] = {
+        name: property_schema(edm) for name, edm in stream_fields(entity.read_endpoint())
+    }
+    # Records always carry their division; most Exact entities have the field already.
+    properties.setdefault(DIVISION, {"type": ["integer", "null"]})
+    if has_tombstones(entity):
+        properties[DELETED_AT] = dict(_DATETIME)
+    return {"type": "object", "additionalProperties": False, "properties": properties}

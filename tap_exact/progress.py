@@ -1,0 +1,116 @@
+"""Progress lines while a stream runs (at least every 10 s) and a summary table at the end.
+
+Everything goes to the tap's logger (stderr); stdout carries only Singer messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from exact_online.ratelimit import RateLimiter
+
+LOG_EVERY_SECONDS = 10.0
+
+
+@dataclass
+class StreamTotals:
+    rows: int = 0
+    calls: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+
+class Progress:
+    def __init__(
+        self,
+        logger: logging.Logger,
+        limiter: RateLimiter,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._limiter = limiter
+        self._clock = clock
+        self.totals: dict[str, StreamTotals] = {}
+        self._running: tuple[str, int | None] | None = None
+        self._started = 0.0
+        self._last_log = 0.0
+        self._part_rows = 0
+        self._part_pages = 0
+
+    def begin(self, stream: str, division: int | None) -> None:
+        self._running = (stream, division)
+        self._started = self._last_log = self._clock()
+        self._part_rows = self._part_pages = 0
+        self.totals.setdefault(stream, StreamTotals())
+
+    def call(self, stream: str) -> None:
+        self.totals.setdefault(stream, StreamTotals()).calls += 1
+
+    def add_calls(self, stream: str, calls: int) -> None:
+        self.totals.setdefault(stream, StreamTotals()).calls += calls
+
+    def page(self, stream: str, rows: int) -> None:
+        totals = self.totals.setdefault(stream, StreamTotals())
+        totals.pages += 1
+        self._part_pages += 1
+        self.rows(stream, rows)
+
+    def rows(self, stream: str, rows: int) -> None:
+        self.totals.setdefault(stream, StreamTotals()).rows += rows
+        self._part_rows += rows
+        now = self._clock()
+        if now - self._last_log >= LOG_EVERY_SECONDS:
+            self._last_log = now
+            self._log_line(now, "progress")
+
+    def end(self) -> None:
+        if self._running is None:
+            return
+        now = self._clock()
+        self.totals[self._running[0]].seconds += now - self._started
+        self._log_line(now, "done")
+        self._running = None
+
+    def _log_line(self, now: float, what: str) -> None:
+        if self._running is None:
+            return
+        stream, division = self._running
+        elapsed = max(now - self._started, 1e-9)
+        budget = self._budget(division)
+        self._logger.info(
+            "%s %s division %s: %d rows, %.0f rows/s, %d pages%s",
+            stream, what, division, self._part_rows, self._part_rows / elapsed,
+            self._part_pages, budget,
+        )
+
+    def _budget(self, division: int | None) -> str:
+        if division is None:
+            return ""
+        snap = self._limiter.snapshot(division)
+        if snap is None:
+            return ""
+        minutely = getattr(snap, "minutely_remaining", None)
+        daily = getattr(snap, "remaining", None)
+        if minutely is None and daily is None:
+            return ""
+        return f", budget left {minutely}/min {daily}/day"
+
+    def summary(self) -> str:
+        """The end-of-run table: rows, API calls and seconds per stream."""
+        names = sorted(self.totals)
+        width = max([len("stream"), *map(len, names)])
+        lines = [f"{'stream':<{width}}  {'rows':>10}  {'calls':>7}  {'seconds':>8}"]
+        total = StreamTotals()
+        for name in names:
+            t = self.totals[name]
+            total.rows += t.rows
+            total.calls += t.calls
+            total.seconds += t.seconds
+            lines.append(f"{name:<{width}}  {t.rows:>10}  {t.calls:>7}  {t.seconds:>8.1f}")
+        lines.append(
+            f"{'TOTAL':<{width}}  {total.rows:>10}  {total.calls:>7}  {total.seconds:>8.1f}"
+        )
+        return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""tap-exact: every readable Exact Online entity as a Singer stream."""
+
+from __future__ import annotations
+
+import json
+import sys
+import typing as t
+from functools import cached_property
+
+from singer_sdk import Tap
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+
+from exact_online.errors import DailyLimitReached
+from tap_exact.runtime import TapRuntime
+from tap_exact.settings import CONFIG_SCHEMA, TapSettings
+from tap_exact.streams import DeletedStream, SyncStream, stream_classes
+
+if t.TYPE_CHECKING:
+    from singer_sdk.streams import Stream
+
+# EX_TEMPFAIL: the daily API budget is spent; STATE is saved, run again after the reset.
+EXIT_DAILY_LIMIT = 75
+
+
+class TapExact(Tap):
+    name = "tap-exact"
+    config_jsonschema = CONFIG_SCHEMA
+    message_writer_class = MsgSpecWriter
+
+    def discover_streams(self) -> list[Stream]:
+        # Built from the registry and the committed schemas: no network, no token store.
+        return [cls(self) for cls in stream_classes()]
+
+    @cached_property
+    def runtime(self) -> TapRuntime:
+        return TapRuntime(TapSettings.from_config(self.config), self.logger, self._deletion_start)
+
+    def _deletion_start(self, division: int) -> int | None:
+        """Lowest tombstone bookmark among the streams that read sync/Deleted this run."""
+        lowest: int | None = None
+        consumers = 0
+        for stream in self.streams.values():
+            if not stream.selected or not isinstance(stream, SyncStream):
+                continue
+            if not isinstance(stream, DeletedStream) and not stream.entity.deleted_entity_types:
+                continue
+            consumers += 1
+            bookmark = stream.deletion_bookmark(division)
+            if bookmark is None:
+                return None
+            lowest = bookmark if lowest is None else min(lowest, bookmark)
+        return lowest if consumers else None
+
+    def run_sync(self) -> int:
+        """Sync every selected stream; the exit code (0, or 75 when the daily limit stops us)."""
+        code = 0
+        try:
+            self.sync_all()
+        except DailyLimitReached as exc:
+            # Bookmarks hold the last completed page of each stream: save them, then stop.
+            self.state_writer.write_state(self.state)
+            self.logger.error(
+                "Stopped: %s. State is saved; the next run resumes from it.", exc
+            )
+            code = EXIT_DAILY_LIMIT
+        finally:
+            if "runtime" in self.__dict__:
+                self.logger.info("Sync summary:\n%s", self.runtime.progress.summary())
+        return code
+
+    @classmethod
+    def invoke(  # type: ignore[override]
+        cls,
+        *,
+        about: bool = False,
+        about_format: str | None = None,
+        config: t.Any = None,
+        state: t.IO[str] | None = None,
+        catalog: t.IO[str] | None = None,
+    ) -> None:
+        # Tap.invoke, plus the summary table and exit code 75 on the daily limit.
+        super(Tap, cls).invoke(about=about, about_format=about_format)
+        cls.print_version(print_fn=cls.logger.info)
+        tap = cls(
+            config=getattr(config, "config", None),
+            state=None if state is None else json.loads(state.read()),
+            catalog=None if catalog is None else json.loads(catalog.read()),
+            parse_env_config=bool(getattr(config, "parse_env", False)),
+            validate_config=True,
+        )
+        code = tap.run_sync()
+        if code:
+            sys.exit(code)
