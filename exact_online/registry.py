@@ -1,7 +1,8 @@
 """Exact's entities, from the reference vendored in ``data/registry.json``.
 
-One ``Entity`` is one Exact table; it has up to three read endpoints (plain, ``/bulk/``, ``/sync/``),
-or one function endpoint (``read/...``). Regenerate the data with ``scripts/vendor_registry.py``.
+One ``Entity`` is one Exact table; it has up to three read endpoints (plain, ``/bulk/``,
+``/sync/``), or one function endpoint (``read/...``).
+Regenerate the data with ``scripts/vendor_registry.py``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class Field:
 
     @property
     def is_navigation(self) -> bool:
-        """A line collection or other complex property (e.g. ``PurchaseOrderLines``), not a scalar."""
+        """A line collection or other complex property (``PurchaseOrderLines``), not a scalar."""
         return not self.edm_type.startswith("Edm.")
 
 

@@ -1,0 +1,255 @@
+"""Exception types of the Exact client, and mapping of HTTP error answers to them.
+
+``str()`` of every exception goes through :mod:`exact_online.redact`: no token, code or secret ever
+appears in exception text.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import requests
+from defusedxml import ElementTree as SafeET
+
+from exact_online.redact import redact
+
+_MAX_MESSAGE = 1000
+
+
+class ExactError(Exception):
+    """Base class. ``str()`` never contains a secret."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
+
+    def __str__(self) -> str:
+        return redact(super().__str__())
+
+
+class ExactAPIError(ExactError):
+    """Any non-2xx answer from the API."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        reason: str | None = None,
+        method: str = "",
+        url: str = "",
+    ) -> None:
+        self.status = status
+        self.message = redact(message)
+        self.reason = redact(reason) if reason else None
+        self.method = method
+        self.url = redact(url)
+        text = f"{method} {self.url} -> HTTP {status}: {self.message}".strip()
+        if self.reason and self.reason not in self.message:
+            text += f" (Reason: {self.reason})"
+        super().__init__(text)
+
+
+class BadRequest(ExactAPIError):
+    """400: validation, bad query, missing $select, mandatory filter."""
+
+
+class Unauthorized(ExactAPIError):
+    """401: the access token was refused."""
+
+
+class Forbidden(ExactAPIError):
+    """403: no rights, or the wrong division."""
+
+
+class NotFound(ExactAPIError):
+    """404."""
+
+
+class MethodNotAllowed(ExactAPIError):
+    """405."""
+
+
+class RequestTimeout(ExactAPIError):
+    """408."""
+
+
+class ServerError(ExactAPIError):
+    """5xx (Exact also reports some validation failures as 500)."""
+
+
+class RateLimited(ExactAPIError):
+    """429 that could not be waited out within the retry budget."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        reset_at: datetime | None = None,
+        minutely: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        self.reset_at = reset_at
+        self.minutely = minutely
+        super().__init__(status, message, **kwargs)
+
+
+class DailyLimitReached(ExactError):
+    """The daily call budget (minus the configured reserve) is spent for a division."""
+
+    def __init__(self, division: int | None, reset_at: datetime, message: str = "") -> None:
+        self.division = division
+        self.reset_at = reset_at
+        super().__init__(
+            message
+            or f"Daily API limit reached for division {division}; "
+            f"it resets at {reset_at.isoformat()}"
+        )
+
+
+class TransportError(ExactError):
+    """Timeout, dropped connection or truncated body."""
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
+
+
+class AnswerLost(TransportError):
+    """A write whose answer never came: the server may have applied it. Look the record up before
+    retrying.
+    """
+
+
+class AuthError(ExactError):
+    """OAuth failure."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, reason: str | None = None
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(message)
+
+
+class OldRefreshTokenUsed(AuthError):
+    """The refresh token was already spent (another process refreshed): a person must authorise
+    again.
+    """
+
+
+class RefreshTokenExpired(AuthError):
+    """The refresh token was unused for 30 days: run ``exact-auth`` again."""
+
+
+class NoTokens(AuthError):
+    """The token store is empty and no refresh token was given to seed it."""
+
+
+class AuthorizationCodeInvalid(AuthError):
+    """The authorization code was refused (expired after 3 minutes, used twice, or mistyped)."""
+
+
+class TooEarlyToRefresh(AuthError):
+    """Exact refuses a refresh within 570 s of the last one; the current access token is good."""
+
+
+_BY_STATUS: dict[int, type[ExactAPIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    405: MethodNotAllowed,
+    408: RequestTimeout,
+    429: RateLimited,
+}
+
+
+def error_message(response: requests.Response) -> str:
+    """Exact's error text from a JSON or XML error body (or the HTTP reason phrase when there is
+    none).
+    """
+    body = response.content or b""
+    text = ""
+    if body:
+        stripped = body.lstrip()
+        if stripped[:1] in (b"{", b"["):
+            text = _json_message(stripped)
+        elif stripped[:1] == b"<":
+            text = _xml_message(stripped)
+        else:
+            text = body.decode("utf-8", "replace").strip()
+    if not text:
+        text = response.reason or f"HTTP {response.status_code}"
+    if len(text) > _MAX_MESSAGE:
+        text = text[:_MAX_MESSAGE] + "…"
+    return text
+
+
+def _json_message(body: bytes) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body.decode("utf-8", "replace").strip()
+    if not isinstance(data, dict):
+        return ""
+    err = data.get("error")
+    if isinstance(err, dict):
+        msg = err.get("message")
+        if isinstance(msg, dict):
+            return str(msg.get("value") or "")
+        if msg:
+            return str(msg)
+        return str(err.get("code") or "")
+    if isinstance(err, str):
+        # OAuth form: {"error": "invalid_request", "error_description": "..."}
+        desc = data.get("error_description")
+        return f"{err}: {desc}" if desc else err
+    return ""
+
+
+def _xml_message(body: bytes) -> str:
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True)
+    except Exception:  # noqa: BLE001 - any parse failure: fall back to the raw text
+        return body.decode("utf-8", "replace").strip()
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] == "message" and el.text:
+            return el.text.strip()
+    return ""
+
+
+def error_from_response(response: requests.Response) -> ExactAPIError:
+    """The specific :class:`ExactAPIError` for a non-2xx answer, with Exact's message and ``Reason``
+    header.
+    """
+    status = response.status_code
+    cls = _BY_STATUS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else ExactAPIError
+    method = (response.request.method or "") if response.request is not None else ""
+    return cls(
+        status,
+        error_message(response),
+        reason=response.headers.get("Reason"),
+        method=method,
+        url=response.url or "",
+    )
+
+
+def auth_error_from_response(response: requests.Response) -> AuthError:
+    """The specific :class:`AuthError` for a refused token request."""
+    status = response.status_code
+    reason = response.headers.get("Reason")
+    message = error_message(response)
+    lowered = f"{message} {reason or ''}".lower()
+    cls: type[AuthError] = AuthError
+    if "toearlytorefresh" in lowered.replace(" ", "") or "access_token not expired" in lowered:
+        cls = TooEarlyToRefresh
+    elif "old refresh token" in lowered:
+        cls = OldRefreshTokenUsed
+    elif "refresh token expired" in lowered:
+        cls = RefreshTokenExpired
+    return cls(f"Token request refused (HTTP {status}): {message}", status=status, reason=reason)

@@ -1,0 +1,249 @@
+"""Paging, rate limits, retries and error mapping over real HTTP (local scripted server)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from exact_online.errors import (
+    AnswerLost,
+    BadRequest,
+    DailyLimitReached,
+    ExactError,
+    Forbidden,
+    ServerError,
+)
+from exact_online.odata import Query, and_, eq
+
+from .atom import entry, feed
+from .localserver import Reply, ScriptedServer, make_client
+
+DIV = 3001001
+ITEMS = f"/api/v1/{DIV}/sync/Logistics/Items"
+
+
+def page(rows: list[dict], next_url: str | None = None) -> bytes:
+    d: dict = {"results": rows}
+    if next_url:
+        d["__next"] = next_url
+    return json.dumps({"d": d}).encode()
+
+
+def limits(minutely_left: int, daily_left: int = 4000, reset_in: float = 30.0) -> dict[str, str]:
+    now_ms = int(time.time() * 1000)
+    return {
+        "X-RateLimit-Limit": "5000",
+        "X-RateLimit-Remaining": str(daily_left),
+        "X-RateLimit-Reset": str(now_ms + 3_600_000),
+        "X-RateLimit-Minutely-Limit": "60",
+        "X-RateLimit-Minutely-Remaining": str(minutely_left),
+        "X-RateLimit-Minutely-Reset": str(now_ms + int(reset_in * 1000)),
+    }
+
+
+def test_next_link_on_another_path_is_followed_lazily() -> None:
+    with ScriptedServer() as srv:
+        nxt = f"{srv.url}/elsewhere/api/v1/{DIV}/sync/Logistics/Items?$skiptoken=9L"
+        srv.add(ITEMS, Reply(body=page([{"Timestamp": "1"}], nxt)))
+        srv.add(
+            "/elsewhere/api/v1/3001001/sync/Logistics/Items", Reply(body=page([{"Timestamp": "9"}]))
+        )
+        client = make_client(srv)
+        pages = client.iter_pages(
+            "{division}/sync/Logistics/Items",
+            division=DIV,
+            query=Query(select=["Timestamp"], filter="Timestamp gt 1L"),
+        )
+        first = next(pages)
+        assert len(srv.requests) == 1  # lazy: the second page is not fetched yet
+        rest = list(pages)
+    assert [r["Timestamp"] for r in first.records + rest[0].records] == [1, 9]
+    assert client.api_calls[DIV] == 2
+    assert srv.requests[1].raw_path.endswith("$skiptoken=9L")
+
+
+def test_atom_next_link_is_followed() -> None:
+    xml = {"Content-Type": "application/atom+xml;type=feed"}
+    with ScriptedServer() as srv:
+        nxt = f"{srv.url}{ITEMS}2?$skiptoken=2L"
+        e1 = entry([("Timestamp", "1", "Edm.Int64")])
+        e2 = entry([("Timestamp", "2", "Edm.Int64")])
+        srv.add(ITEMS, Reply(body=feed(srv.url, [e1], nxt), headers=xml))
+        srv.add(ITEMS + "2", Reply(body=feed(srv.url, [e2]), headers=xml))
+        client = make_client(srv, response_format="xml")
+        records = list(client.iter_records("sync/Logistics/Items", division=DIV))
+    assert [r["Timestamp"] for r in records] == [1, 2]
+
+
+def test_next_link_to_another_host_is_refused_without_a_request() -> None:
+    with ScriptedServer() as srv:
+        evil = "http://attacker.invalid/api/v1/1/sync/Logistics/Items?$skiptoken=1L"
+        srv.add(ITEMS, Reply(body=page([{"Timestamp": "1"}], evil)))
+        client = make_client(srv)
+        with pytest.raises(ExactError, match="refusing"):
+            list(client.iter_pages("sync/Logistics/Items", division=DIV))
+    assert len(srv.requests) == 1
+
+
+def test_query_string_keeps_odata_literals_readable_and_escaped() -> None:
+    with ScriptedServer() as srv:
+        srv.add(f"/api/v1/{DIV}/crm/Accounts", Reply(body=page([])))
+        client = make_client(srv)
+        flt = and_(
+            eq("Name", "Jan's & Co"), eq("ID", "6e4c1f7a-0000-4a6b-9d3e-1234567890ab", "Edm.Guid")
+        )
+        client.find("crm/Accounts", division=DIV, filter=flt, select=["ID", "Name"])
+    raw = srv.requests[0].raw_path
+    assert "$select=ID,Name" in raw
+    assert "$filter=(Name%20eq%20'Jan''s%20%26%20Co')%20and%20(ID%20eq%20guid'6e4c1f7a" in raw
+    assert "$top=1" in raw
+
+
+def test_429_with_headers_waits_for_the_minutely_reset() -> None:
+    with ScriptedServer() as srv:
+        headers = {k: v for k, v in limits(0, reset_in=2.0).items() if "Minutely" in k}
+        srv.add(ITEMS, Reply(429, b"", headers), Reply(body=page([]), headers=limits(59)))
+        client = make_client(srv)
+        client.get_page("sync/Logistics/Items", division=DIV)
+    waits = client.sleeps.waits  # type: ignore[attr-defined]
+    assert len(waits) == 1 and 0 < waits[0] <= 2.0
+    assert client.api_calls[DIV] == 2
+
+
+def test_429_without_headers_backs_off_exponentially() -> None:
+    with ScriptedServer() as srv:
+        srv.add(ITEMS, Reply(429), Reply(429), Reply(429), Reply(body=page([])))
+        client = make_client(srv)
+        client.get_page("sync/Logistics/Items", division=DIV)
+    waits = client.sleeps.waits  # type: ignore[attr-defined]
+    assert len(waits) == 3
+    assert 0.5 <= waits[0] <= 1 and 1 <= waits[1] <= 2 and 2 <= waits[2] <= 4
+    assert client.api_calls[DIV] == 4
+
+
+def test_daily_429_raises_daily_limit_reached() -> None:
+    with ScriptedServer() as srv:
+        headers = {k: v for k, v in limits(10, daily_left=0).items() if "Minutely" not in k}
+        srv.add(ITEMS, Reply(429, b"", headers))
+        client = make_client(srv)
+        with pytest.raises(DailyLimitReached) as info:
+            client.get_page("sync/Logistics/Items", division=DIV)
+    assert info.value.division == DIV and info.value.reset_at is not None
+    assert client.api_calls[DIV] == 1
+
+
+def test_spent_minute_waits_before_the_next_call_and_reserve_stops_early() -> None:
+    with ScriptedServer() as srv:
+        srv.add(ITEMS, Reply(body=page([]), headers=limits(0, daily_left=100, reset_in=5)))
+        srv.add(
+            f"/api/v1/{DIV}/logistics/Items",
+            Reply(body=page([]), headers=limits(50, daily_left=20)),
+        )
+        client = make_client(srv, reserve=20)
+        client.get_page("sync/Logistics/Items", division=DIV)
+        assert client.sleeps.waits == []  # type: ignore[attr-defined]
+        client.get_page("logistics/Items", division=DIV)  # waits for the minute first
+        assert len(client.sleeps.waits) == 1 and 0 < client.sleeps.waits[0] <= 5  # type: ignore[attr-defined]
+        with pytest.raises(DailyLimitReached, match="reserve is 20"):
+            client.get_page("logistics/Items", division=DIV)  # 20 left <= reserve: not sent
+        assert client.api_calls[DIV] == 2
+        # Another division has its own budget; calls without a division never count.
+        srv.add("/api/v1/7/logistics/Items", Reply(body=page([])))
+        client.get_page("logistics/Items", division=7)
+        assert client.api_calls[7] == 1
+
+
+def test_5xx_on_get_is_retried_then_succeeds() -> None:
+    with ScriptedServer() as srv:
+        srv.add(
+            ITEMS,
+            Reply(503, b"maintenance"),
+            Reply(drop=True),
+            Reply(body=page([{"Timestamp": 1}])),
+        )
+        client = make_client(srv)
+        recs = client.get_page("sync/Logistics/Items", division=DIV).records
+    assert recs == [{"Timestamp": 1}]
+    assert client.api_calls[DIV] == 3
+
+
+def test_5xx_gives_up_after_max_retries() -> None:
+    with ScriptedServer() as srv:
+        srv.add(ITEMS, Reply(500, b'{"error":{"code":"","message":{"lang":"","value":"Boom"}}}'))
+        client = make_client(srv)
+        with pytest.raises(ServerError, match="Boom"):
+            client.get_page("sync/Logistics/Items", division=DIV)
+    assert client.api_calls[DIV] == 4  # 1 + max_retries(3)
+
+
+def test_post_is_never_retried_blindly() -> None:
+    path = f"/api/v1/{DIV}/purchaseorder/PurchaseOrders"
+    with ScriptedServer() as srv:
+        srv.add(path, Reply(drop=True))
+        client = make_client(srv)
+        with pytest.raises(AnswerLost) as info:
+            client.post("purchaseorder/PurchaseOrders", {"Supplier": "x"}, division=DIV)
+        assert info.value.request_sent is True
+        assert client.api_calls[DIV] == 1
+        srv.routes[path].clear()
+        srv.add(path, Reply(500, b'{"error":{"message":{"value":"Server-side validation"}}}'))
+        with pytest.raises(ServerError, match="Server-side validation"):
+            client.post("purchaseorder/PurchaseOrders", {"Supplier": "x"}, division=DIV)
+        assert client.api_calls[DIV] == 2
+    assert srv.requests[0].headers.get("Prefer") == "return=representation"
+
+
+def test_post_returns_the_created_entity() -> None:
+    path = f"/api/v1/{DIV}/purchaseorder/PurchaseOrders"
+    created = {"d": {"PurchaseOrderID": "AA4C1F7A-0000-4A6B-9D3E-1234567890AB", "OrderNumber": 5}}
+    with ScriptedServer() as srv:
+        srv.add(path, Reply(201, json.dumps(created).encode()))
+        client = make_client(srv)
+        rec = client.post(
+            "purchaseorder/PurchaseOrders", {"Supplier": "s", "Amount": 1.5}, division=DIV
+        )
+    assert rec == {"PurchaseOrderID": "aa4c1f7a-0000-4a6b-9d3e-1234567890ab", "OrderNumber": 5}
+    assert json.loads(srv.requests[0].body) == {"Supplier": "s", "Amount": 1.5}
+
+
+def test_json_and_xml_error_bodies_and_reason_header() -> None:
+    with ScriptedServer() as srv:
+        srv.add(
+            f"/api/v1/{DIV}/crm/Accounts",
+            Reply(
+                400,
+                b'{"error":{"code":"","message":{"lang":"",'
+                b'"value":"This endpoint has mandatory filtering applied."}}}',
+                {"Reason": "Mandatory filter"},
+            ),
+        )
+        srv.add(
+            f"/api/v1/{DIV}/logistics/Items",
+            Reply(
+                403,
+                b'<?xml version="1.0" encoding="utf-8"?><error xmlns='
+                b'"http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">'
+                b'<code></code><message xml:lang="en-US">'
+                b"Forbidden - WrongDivision</message></error>",
+                {"Content-Type": "application/xml"},
+            ),
+        )
+        client = make_client(srv)
+        with pytest.raises(BadRequest) as bad:
+            client.get_page("crm/Accounts", division=DIV)
+        with pytest.raises(Forbidden) as forbidden:
+            client.get_page("logistics/Items", division=DIV)
+    assert bad.value.status == 400
+    assert bad.value.message == "This endpoint has mandatory filtering applied."
+    assert bad.value.reason == "Mandatory filter"
+    assert forbidden.value.message == "Forbidden - WrongDivision"
+    assert client.api_calls[DIV] == 2  # other 4xx are not retried
+
+
+def test_get_one_404_is_none() -> None:
+    with ScriptedServer() as srv:
+        client = make_client(srv)
+        assert client.get_one("logistics/Items", 5, division=DIV) is None
+    assert srv.requests[0].raw_path == f"/api/v1/{DIV}/logistics/Items(5)"
