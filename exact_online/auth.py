@@ -24,6 +24,7 @@ import requests
 import requests.adapters
 from singer_sdk.authenticators import OAuthAuthenticator
 
+from exact_online import transport
 from exact_online.errors import (
     AuthError,
     AuthorizationCodeInvalid,
@@ -37,18 +38,6 @@ from exact_online.redact import register_secret
 from exact_online.token_store import TokenSet, TokenStorage
 
 DEFAULT_EXPIRES_IN = 600
-
-
-class _TokenAdapter(requests.adapters.HTTPAdapter):
-    """No retries at all (see module doc), and our timeout on every token call."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self._timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
 
 
 class ExactOAuthAuthenticator(OAuthAuthenticator):
@@ -88,10 +77,7 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         self._too_early_token: str | None = None
         self._mutex = threading.RLock()
         # Replace the SDK's urllib3 Retry(allowed_methods=["POST"]) on the token session.
-        adapter = _TokenAdapter(timeout)
-        self._session.mount("https://", adapter)
-        self._session.mount("http://", adapter)
-        self._session.verify = verify
+        transport.mount(self._session, verify, timeout)
         self._session.hooks["response"].append(self._on_token_response)
 
     # ---- the SDK's hooks ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 import requests.adapters
 
-from exact_online import __version__
+from exact_online import __version__, transport
 from exact_online.auth import ExactOAuthAuthenticator
 from exact_online.decoding import Page, decode_response
 from exact_online.errors import (
@@ -125,10 +125,7 @@ class ExactClient:
         )
         self.session = session or requests.Session()
         # Our own retry loop decides what is retried (never urllib3's, which could resend a POST).
-        adapter = requests.adapters.HTTPAdapter(max_retries=0)
-        self.session.mount("https://", adapter)
-        self.session.mount("http://", adapter)
-        self.session.verify = verify
+        transport.mount(self.session, verify)
         self.session.headers["User-Agent"] = user_agent
         self.rate_limiter = rate_limiter or RateLimiter(daily_reserve=daily_call_reserve)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)

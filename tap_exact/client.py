@@ -21,6 +21,7 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from exact_online import transport
 from exact_online.decoding import DecodeError
 from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 DIVISION_KEY = "Division"  # partition context key == the record field, see docs/readme/tap.md
+PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
 _RETRY_BASE_SECONDS = 0.5
 _RETRY_CAP_SECONDS = 60.0
 
@@ -81,7 +83,8 @@ class ExactStream(RESTStream[ParseResult | None]):
     @property
     def requests_session(self) -> requests.Session:
         session = super().requests_session
-        session.verify = self.runtime.verify
+        if not isinstance(session.get_adapter(self.url_base), transport.ExactAdapter):
+            transport.mount(session, self.runtime.verify)
         if self.runtime.settings.response_format == "xml":
             session.headers.pop("Accept", None)  # no Accept header: Exact answers Atom
         return session
@@ -103,6 +106,9 @@ class ExactStream(RESTStream[ParseResult | None]):
     def partitions(self) -> list[dict] | None:
         if not self.endpoint.needs_division:
             return None
+        if self.entity.service == PER_USER_SERVICE:
+            # system/* lists what the USER can see, the same from every division: read it once.
+            return [{DIVISION_KEY: self.runtime.divisions.home()}]
         return [{DIVISION_KEY: d} for d in self.runtime.divisions.partitions()]
 
     @staticmethod
