@@ -1,0 +1,1 @@
+"""HotGlue input records -> Exact payloads (pure functions, no API calls)."""

@@ -1,0 +1,172 @@
+"""Target settings: the config keys (with HotGlue aliases) read once into typed values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from singer_sdk import typing as th
+
+DEFAULT_COMPLETED_STATUS = ("30", "40")
+
+# HotGlue/legacy key -> our key (the client reads its own aliases for auth).
+ALIASES = {
+    "current_division": "division",
+    "warehouse_uuid": "default_warehouse_id",
+}
+
+TARGET_PROPERTIES = th.PropertiesList(
+    th.Property(
+        "base_url", th.StringType, description="Exact host, e.g. https://start.exactonline.nl"
+    ),
+    th.Property(
+        "auth_url",
+        th.StringType,
+        description="HotGlue alias: the token URL; its host is used as base_url",
+    ),
+    th.Property("client_id", th.StringType, description="OAuth client id of the Exact app"),
+    th.Property("client_secret", th.StringType, secret=True, description="OAuth client secret"),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
+        description="Seeds an empty token store only; the store keeps the rotating chain",
+    ),
+    th.Property(
+        "access_token", th.StringType, secret=True, description="HotGlue alias, seeds the store"
+    ),
+    th.Property(
+        "expires_in", th.IntegerType, description="HotGlue alias for the access token lifetime"
+    ),
+    th.Property(
+        "token_store_path",
+        th.StringType,
+        description="Token file shared with tap-exact "
+        "(default ~/.config/exact-online/tokens-<client_id>.json)",
+    ),
+    th.Property(
+        "division",
+        th.IntegerType,
+        description="Division written to (default: the user's current division)",
+    ),
+    th.Property("current_division", th.IntegerType, description="HotGlue alias of division"),
+    th.Property("response_format", th.StringType, description="json (default) or xml"),
+    th.Property("daily_call_reserve", th.IntegerType, description="API calls per day left unused"),
+    th.Property("request_timeout", th.NumberType, description="Seconds per HTTP request"),
+    th.Property("user_agent", th.StringType, description="User-Agent header"),
+    th.Property("ca_file", th.StringType, description="CA bundle for TLS (sandbox with --tls)"),
+    th.Property(
+        "external_reference_field",
+        th.StringType,
+        description="Field that carries the source id on created documents (default YourRef)",
+    ),
+    th.Property(
+        "dry_run",
+        th.BooleanType,
+        description="Print the payloads as JSON lines on stdout instead of writing",
+    ),
+    th.Property(
+        "allow_failures",
+        th.BooleanType,
+        description="Exit 0 even when some records failed (they are still reported in STATE)",
+    ),
+    th.Property(
+        "default_warehouse_id",
+        th.StringType,
+        description="Warehouse (GUID or code) for buy and shop orders without one",
+    ),
+    th.Property(
+        "warehouse_uuid", th.StringType, description="HotGlue alias of default_warehouse_id"
+    ),
+    th.Property(
+        "bo_completed_status",
+        th.ArrayType(th.StringType),
+        description='Purchase order OrderStatus values that mean completed (default ["30","40"])',
+    ),
+    th.Property(
+        "export_BOLine_price",
+        th.BooleanType,
+        description="Send buy order line prices (UnitPrice/NetPrice) to Exact",
+    ),
+    th.Property(
+        "map_buyOrders_AmountFC",
+        th.BooleanType,
+        description="Line prices are in the supplier's currency: send the record's currency",
+    ),
+    th.Property(
+        "export_stock_transfers",
+        th.BooleanType,
+        description="Write buy orders as warehouse transfers (stock_transfer_from -> _to)",
+    ),
+    th.Property(
+        "stock_transfer_from",
+        th.StringType,
+        description="Source warehouse (GUID or code) for transfers",
+    ),
+    th.Property(
+        "stock_transfer_to",
+        th.StringType,
+        description="Destination warehouse (GUID or code) for transfers",
+    ),
+    th.Property(
+        "unit_filter", th.BooleanType, description="Apply unit_factors (default true when set)"
+    ),
+    th.Property(
+        "unit_factors",
+        th.ObjectType(additional_properties=th.NumberType),
+        description="Planning unit -> Exact item unit factors by item code or unit code: "
+        "exact = quantity / factor",
+    ),
+)
+
+
+def normalize(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Config with HotGlue aliases copied to our names (the original keys are kept)."""
+    out = dict(config)
+    for alias, name in ALIASES.items():
+        if out.get(name) in (None, "") and out.get(alias) not in (None, ""):
+            out[name] = out[alias]
+    return out
+
+
+@dataclass(frozen=True)
+class Settings:
+    division: int | None = None
+    external_reference_field: str = "YourRef"
+    dry_run: bool = False
+    allow_failures: bool = False
+    default_warehouse: str | None = None
+    completed_status: frozenset[int] = frozenset(int(s) for s in DEFAULT_COMPLETED_STATUS)
+    export_line_price: bool = False
+    amount_fc: bool = False
+    export_stock_transfers: bool = False
+    stock_transfer_from: str | None = None
+    stock_transfer_to: str | None = None
+    unit_factors: dict[str, Decimal] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        c = normalize(config)
+        factors: dict[str, Decimal] = {}
+        if c.get("unit_factors") and c.get("unit_filter", True) is not False:
+            factors = {str(k): Decimal(str(v)) for k, v in dict(c["unit_factors"]).items()}
+        status = c.get("bo_completed_status") or DEFAULT_COMPLETED_STATUS
+        if isinstance(status, str):
+            status = [s.strip().strip('"') for s in status.split(",")]
+        division = c.get("division")
+        return cls(
+            division=int(division) if division not in (None, "") else None,
+            external_reference_field=c.get("external_reference_field") or "YourRef",
+            dry_run=bool(c.get("dry_run", False)),
+            allow_failures=bool(c.get("allow_failures", False)),
+            default_warehouse=c.get("default_warehouse_id") or None,
+            completed_status=frozenset(int(s) for s in status if str(s).strip()),
+            export_line_price=bool(c.get("export_BOLine_price", False)),
+            amount_fc=bool(c.get("map_buyOrders_AmountFC", False)),
+            export_stock_transfers=bool(c.get("export_stock_transfers", False)),
+            stock_transfer_from=c.get("stock_transfer_from") or None,
+            stock_transfer_to=c.get("stock_transfer_to") or None,
+            unit_factors=factors,
+        )

@@ -1,0 +1,1 @@
+"""One sink module per input stream family."""

@@ -1,0 +1,336 @@
+"""``BuyOrders`` -> ``purchaseorder/PurchaseOrders``: create, or update header and lines.
+
+An order is found by ``remoteId`` (its PurchaseOrderID) or by its external reference (``YourRef`` =
+the source ``id``). Updates PUT the changed header fields and add (POST), change (PUT) and delete
+(DELETE) lines one by one: adds first, so the order never has zero lines. Completed orders
+(``bo_completed_status``) are reported and left alone. With ``export_stock_transfers`` the orders
+become warehouse transfers instead.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from exact_online.odata import Query, eq, or_
+from target_exact.lookups import CHUNK
+from target_exact.mandatory_filter import scoped_filter
+from target_exact.mapping import fields as f
+from target_exact.mapping.buy_orders import (
+    BuyOrderInput,
+    PurchaseOrderPlan,
+    build_purchase_order,
+    parse_buy_order,
+)
+from target_exact.mapping.fields import RecordError
+from target_exact.results import Outcome, RecordResult
+from target_exact.sinks.base import ExactSink
+
+ORDERS = "purchaseorder/PurchaseOrders"
+LINES = "purchaseorder/PurchaseOrderLines"
+HEADER_SELECT = [
+    "PurchaseOrderID",
+    "OrderStatus",
+    "Supplier",
+    "OrderDate",
+    "ReceiptDate",
+    "PurchaseAgent",
+    "Warehouse",
+    "Description",
+    "Remarks",
+    "Currency",
+]
+LINE_SELECT = [
+    "ID",
+    "Item",
+    "QuantityInPurchaseUnits",
+    "ReceiptDate",
+    "UnitPrice",
+    "NetPrice",
+    "Description",
+    "LineNumber",
+]
+
+
+def same(field: str, current: Any, desired: Any) -> bool:
+    """Whether Exact's value already equals the desired one (dates by day, numbers by value)."""
+    if desired is None:
+        return True
+    if field.endswith("Date"):
+        try:
+            return f.day(current, field) == f.day(desired, field)
+        except RecordError:
+            return False
+    if isinstance(desired, (int, float)) and not isinstance(desired, bool):
+        try:
+            return current is not None and abs(float(current) - float(desired)) < 1e-9
+        except (TypeError, ValueError):
+            return False
+    if isinstance(current, str) and isinstance(desired, str):
+        return current.strip().lower() == desired.strip().lower()
+    return bool(current == desired)
+
+
+def changes(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in desired.items() if not same(k, current.get(k), v)}
+
+
+class BuyOrdersSink(ExactSink):
+    """HotGlue BuyOrders."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # external reference -> PurchaseOrderID (None: known not to exist), per division
+        self._by_ref: dict[tuple[int, str], str | None] = {}
+
+    # ---- batched lookups
+    def prefetch(self, records: list[dict[str, Any]]) -> None:
+        by_division: dict[int, list[BuyOrderInput]] = {}
+        for record in records:
+            try:
+                by_division.setdefault(self.division_of(record), []).append(parse_buy_order(record))
+            except RecordError:
+                continue
+        for division, orders in by_division.items():
+            lk = self.lookups(division)
+            lk.prefetch_accounts(o.supplier_ref for o in orders)
+            lk.prefetch_items(line.item_ref for o in orders for line in o.lines)
+            warehouses = [o.warehouse_ref or self.settings.default_warehouse for o in orders]
+            if self.settings.export_stock_transfers:
+                warehouses += [self.settings.stock_transfer_from, self.settings.stock_transfer_to]
+            lk.prefetch_warehouses(warehouses)
+            if self.settings.export_stock_transfers:
+                continue
+            for o in orders:
+                supplier = lk.account(o.supplier_ref)
+                need = [lk.item(line.item_ref) for line in o.lines if line.lot_size is None]
+                if supplier is not None and need:
+                    lk.prefetch_supplier_factors(supplier.id, [i.id for i in need if i is not None])
+            self._prefetch_refs(division, [o.source_id for o in orders if o.source_id])
+
+    def _prefetch_refs(self, division: int, refs: list[str]) -> None:
+        field = self.settings.external_reference_field
+        todo = sorted({r for r in refs if (division, r) not in self._by_ref})
+        for i in range(0, len(todo), CHUNK):
+            chunk = todo[i : i + CHUNK]
+            rows = self.target.client.find(
+                ORDERS,
+                division=division,
+                filter=scoped_filter(
+                    ORDERS, division, or_(*(eq(field, r, "Edm.String") for r in chunk)), [field]
+                ),
+                select=["PurchaseOrderID", field],
+                top=len(chunk) * 2,
+            )
+            for r in chunk:
+                self._by_ref[(division, r)] = None
+            for row in rows:
+                ref = row.get(field)
+                if ref is not None and self._by_ref.get((division, str(ref))) is None:
+                    self._by_ref[(division, str(ref))] = str(row["PurchaseOrderID"]).lower()
+
+    def _find_by_ref(self, division: int, ref: str) -> str | None:
+        field = self.settings.external_reference_field
+        rows = self.target.client.find(
+            ORDERS,
+            division=division,
+            filter=scoped_filter(ORDERS, division, eq(field, ref, "Edm.String"), [field]),
+            select=["PurchaseOrderID"],
+            top=1,
+        )
+        found = str(rows[0]["PurchaseOrderID"]).lower() if rows else None
+        self._by_ref[(division, ref)] = found
+        return found
+
+    # ---- one record
+    def external_id(self, record: dict[str, Any]) -> str | None:
+        value = record.get("id")
+        return None if value in (None, "") else str(value)
+
+    def write_record(self, record: dict[str, Any]) -> RecordResult:
+        division = self.division_of(record)
+        order = parse_buy_order(record)
+        if order.source_id is None and order.remote_id is None:
+            raise RecordError(
+                "id",
+                "is required: the source id is the external reference that makes writes idempotent",
+            )
+        if self.settings.export_stock_transfers:
+            from target_exact.sinks.transfers import write_buy_order_as_transfer
+
+            return write_buy_order_as_transfer(self, division, order)
+        lk = self.lookups(division)
+        supplier = lk.account(order.supplier_ref)
+        if supplier is None:
+            raise RecordError(
+                "supplier_remoteId", f"no supplier {order.supplier_ref!r} in Exact (crm/Accounts)"
+            )
+        items = {}
+        for line in order.lines:
+            item = lk.item(line.item_ref)
+            if item is None:
+                raise RecordError(
+                    f"{line.field}.product_remoteId",
+                    f"no item {line.item_ref!r} in Exact (logistics/Items)",
+                )
+            items[line.index] = item
+        warehouse_ref = order.warehouse_ref or self.settings.default_warehouse
+        warehouse_id = None
+        if warehouse_ref:
+            warehouse = lk.warehouse(warehouse_ref)
+            if warehouse is None:
+                raise RecordError("Warehouse", f"no warehouse {warehouse_ref!r} in Exact")
+            warehouse_id = warehouse.id
+        plan = build_purchase_order(
+            order,
+            supplier=supplier,
+            items=items,
+            supplier_factor=lk.supplier_factor,
+            warehouse_id=warehouse_id,
+            settings=self.settings,
+            external_reference=order.source_id,
+        )
+        existing = self._existing(division, order)
+        if existing is None:
+            return self._create(division, order, plan)
+        return self._update(division, order, plan, existing)
+
+    def _existing(self, division: int, order: BuyOrderInput) -> dict[str, Any] | None:
+        client = self.target.client
+        order_id = order.remote_id
+        if order_id is None and order.source_id is not None:
+            key = (division, order.source_id)
+            order_id = (
+                self._by_ref[key]
+                if key in self._by_ref
+                else self._find_by_ref(division, order.source_id)
+            )
+        if order_id is None or order_id == "dry-run":
+            return None
+        row = client.get_one(ORDERS, order_id, division=division, select=HEADER_SELECT)
+        if row is None and order.remote_id is not None and order.source_id is not None:
+            # remoteId no longer exists in Exact: fall back to the reference
+            found = self._find_by_ref(division, order.source_id)
+            if found:
+                row = client.get_one(ORDERS, found, division=division, select=HEADER_SELECT)
+        return row
+
+    def _create(self, division: int, order: BuyOrderInput, plan: PurchaseOrderPlan) -> RecordResult:
+        ref = order.source_id
+        writer = self.writer(division)
+        created = writer.create(
+            ORDERS,
+            plan.create_body(),
+            "PurchaseOrderID",
+            (lambda: self._find_by_ref(division, ref)) if ref else None,
+            check_first=False,
+        )
+        if ref:
+            self._by_ref[(division, ref)] = created.id
+        outcome: Outcome = "dry_run" if writer.dry_run else "created"
+        return RecordResult(outcome, id=created.id, external_id=ref)
+
+    def _update(
+        self, division: int, order: BuyOrderInput, plan: PurchaseOrderPlan, current: dict[str, Any]
+    ) -> RecordResult:
+        order_id = str(current["PurchaseOrderID"]).lower()
+        ref = order.source_id
+        status = current.get("OrderStatus")
+        header = {
+            k: v for k, v in plan.header.items() if k != self.settings.external_reference_field
+        }
+        header_changes = changes(current, header)
+        client = self.target.client
+        existing_lines = list(
+            client.iter_records(
+                LINES,
+                division=division,
+                query=Query(select=LINE_SELECT, filter=eq("PurchaseOrderID", order_id, "Edm.Guid")),
+            )
+        )
+        adds, updates, deletes = diff_lines(plan, existing_lines)
+        touched = bool(header_changes or adds or updates or deletes)
+        if status is not None and int(status) in self.settings.completed_status:
+            extra: dict[str, Any] = {"status": "completed"}
+            if touched:
+                extra["warning"] = (
+                    f"order is completed in Exact (OrderStatus {status}); changes were not written"
+                )
+            return RecordResult("existing", id=order_id, external_id=ref, extra=extra)
+        if not touched:
+            return RecordResult("existing", id=order_id, external_id=ref)
+        writer = self.writer(division)
+        if header_changes:
+            writer.update(ORDERS, order_id, header_changes)
+        known = {str(line["ID"]).lower() for line in existing_lines}
+        for body in adds:
+            line_body = {**body, "PurchaseOrderID": order_id}
+            created = writer.create(
+                LINES,
+                line_body,
+                "ID",
+                functools.partial(self._find_new_line, division, order_id, set(known), body),
+                check_first=False,
+            )
+            known.add(created.id)
+        for line_id, body in updates:
+            writer.update(LINES, line_id, body)
+        for line_id in deletes:
+            writer.delete(LINES, line_id)
+        outcome: Outcome = "dry_run" if writer.dry_run else "updated"
+        return RecordResult(outcome, id=order_id, external_id=ref)
+
+    def _find_new_line(
+        self, division: int, order_id: str, known: set[str], body: dict[str, Any]
+    ) -> str | None:
+        """After a lost answer: a line of the order that was not there before, for the same item."""
+        rows = self.target.client.iter_records(
+            LINES,
+            division=division,
+            query=Query(select=["ID", "Item"], filter=eq("PurchaseOrderID", order_id, "Edm.Guid")),
+        )
+        for row in rows:
+            line_id = str(row["ID"]).lower()
+            if line_id not in known and str(row.get("Item")).lower() == body["Item"]:
+                return line_id
+        return None
+
+
+def diff_lines(
+    plan: PurchaseOrderPlan, existing: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]], list[str]]:
+    """(lines to add, (line id, changed fields) to update, line ids to delete).
+
+    A desired line matches the existing line its ``remoteId`` names, else the first unmatched
+    existing line for the same item.
+    """
+    by_id = {str(row["ID"]).lower(): row for row in existing}
+    unmatched = dict(by_id)
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    pending = []
+    for line in plan.lines:
+        if line.remote_id and line.remote_id in unmatched:
+            pairs.append((line.body, unmatched.pop(line.remote_id)))
+        else:
+            pending.append(line)
+    for line in pending:
+        match = next(
+            (
+                row
+                for row in unmatched.values()
+                if str(row.get("Item")).lower() == line.body["Item"]
+            ),
+            None,
+        )
+        if match is not None:
+            unmatched.pop(str(match["ID"]).lower())
+        pairs.append((line.body, match))
+    adds = [body for body, row in pairs if row is None]
+    updates = []
+    for body, row in pairs:
+        if row is None:
+            continue
+        delta = changes(row, {k: v for k, v in body.items() if k != "Item"})
+        if delta:
+            updates.append((str(row["ID"]).lower(), delta))
+    return adds, updates, list(unmatched)

@@ -1,0 +1,228 @@
+"""HotGlue streams written as one Exact document each (create, or update the header).
+
+Found by ``remoteId`` or by the external reference: ``YourRef`` where the entity has it (or
+``external_reference_field``), else ``Description`` (warehouse transfers, stock counts), ``Code``
+(items), ``Code``/``Name`` (suppliers). Updates PUT the changed header fields; lines of existing
+documents are not changed here (only buy orders diff their lines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from exact_online.odata import literal
+from exact_online.registry import Entity, load_registry
+from target_exact.mandatory_filter import scoped_filter
+from target_exact.mapping import documents as m
+from target_exact.mapping.fields import RecordError
+from target_exact.mapping.payload import check_mandatory, clean
+from target_exact.results import RecordResult
+from target_exact.sinks.base import ExactSink
+from target_exact.sinks.buy_orders import changes
+
+
+class SinkResolve:
+    """:class:`target_exact.mapping.documents.Resolve` over the cached lookups of a division."""
+
+    def __init__(self, sink: ExactSink, division: int) -> None:
+        self.lk = sink.lookups(division)
+        self.settings = sink.settings
+        self.unit_factors: dict[str, Decimal] = dict(sink.settings.unit_factors)
+
+    def account(self, ref: str, where: str) -> str:
+        acc = self.lk.account(ref)
+        if acc is None:
+            raise RecordError(where, f"no account {ref!r} in Exact (crm/Accounts)")
+        return acc.id
+
+    def item(self, ref: str, where: str) -> tuple[str, str | None, str | None]:
+        item = self.lk.item(ref)
+        if item is None:
+            raise RecordError(where, f"no item {ref!r} in Exact (logistics/Items)")
+        return item.id, item.code, item.unit
+
+    def warehouse(self, ref: str, where: str) -> str:
+        wh = self.lk.warehouse(ref)
+        if wh is None:
+            raise RecordError(where, f"no warehouse {ref!r} in Exact (inventory/Warehouses)")
+        return wh.id
+
+    def gl_account(self, ref: str, where: str) -> str:
+        gl = self.lk.gl_account(ref)
+        if gl is None:
+            raise RecordError(where, f"no GL account {ref!r} in Exact (financial/GLAccounts)")
+        return gl
+
+    def default_warehouse(self) -> str | None:
+        return self.settings.default_warehouse
+
+
+@dataclass(frozen=True)
+class DocSpec:
+    entity_name: str
+    mapper: Callable[[dict[str, Any], Any], m.Mapped]
+    line_entities: dict[str, str] = field(default_factory=dict)
+    fallback_reference: str = "Description"
+
+    @property
+    def entity(self) -> Entity:
+        entity = load_registry().find(self.entity_name)
+        assert entity is not None
+        return entity
+
+    def reference_field(self, wanted: str) -> str:
+        plain = self.entity.plain
+        if plain is not None and wanted in plain.field_map:
+            return wanted
+        return self.fallback_reference
+
+
+def find_document(
+    sink: ExactSink, spec: DocSpec, division: int, lookup: dict[str, str]
+) -> str | None:
+    key = spec.entity.write_key[0]
+    parts = []
+    for name, value in lookup.items():
+        lhs = f"trim({name})" if name == "Code" else name
+        parts.append(f"{lhs} eq {literal(value, 'Edm.String')}")
+    rows = sink.target.client.find(
+        spec.entity.qualified_name,
+        division=division,
+        filter=scoped_filter(spec.entity.qualified_name, division, " and ".join(parts), lookup),
+        select=[key],
+        top=1,
+    )
+    return str(rows[0][key]).lower() if rows else None
+
+
+def write_document(
+    sink: ExactSink, spec: DocSpec, record: dict[str, Any], division: int
+) -> RecordResult:
+    """Create the document of ``record``, or PUT its changed header fields when it exists."""
+    mapped = spec.mapper(record, SinkResolve(sink, division))
+    entity = spec.entity
+    registry = load_registry()
+    lines = {
+        name: e
+        for name, path in spec.line_entities.items()
+        if (e := registry.find(path)) is not None
+    }
+    ref_field = spec.reference_field(sink.settings.external_reference_field)
+    lookup = mapped.lookup or ({ref_field: mapped.reference} if mapped.reference else {})
+    if not mapped.lookup and mapped.reference:
+        mapped.body.setdefault(ref_field, mapped.reference)
+    body = clean(entity, mapped.body, strict=True, lines=lines)
+    key = entity.write_key[0]
+    writer = sink.writer(division)
+    client = sink.target.client
+    existing = mapped.remote_id
+    if existing is not None and not writer.dry_run:
+        if client.get_one(entity.qualified_name, existing, division=division, select=[key]) is None:
+            existing = None
+    if existing is None and lookup and not writer.dry_run:
+        existing = find_document(sink, spec, division, lookup)
+    # results name the record by its source id, as the orchestrator knows it
+    ext = sink.external_id(record) or mapped.reference
+    if existing is None:
+        check_mandatory(entity, body)
+        for name, line_entity in lines.items():
+            for i, line in enumerate(body.get(name, [])):
+                check_mandatory(
+                    line_entity,
+                    line,
+                    where=f"{name}[{i}].",
+                    skip=frozenset(entity.write_key) | {entity.key[0]},
+                )
+        created = writer.create(
+            entity.qualified_name,
+            body,
+            key,
+            (lambda: find_document(sink, spec, division, lookup)) if lookup else None,
+            check_first=False,
+        )
+        return RecordResult(
+            "dry_run" if writer.dry_run else "created", id=created.id, external_id=ext
+        )
+    header = {k: v for k, v in body.items() if k not in lines and k != key}
+    current = (
+        client.get_one(entity.qualified_name, existing, division=division, select=[key, *header])
+        or {}
+    )
+    delta = changes(current, header)
+    if not delta:
+        return RecordResult("existing", id=existing, external_id=ext)
+    writer.update(entity.qualified_name, existing, delta)
+    return RecordResult("updated", id=existing, external_id=ext)
+
+
+class DocumentSink(ExactSink):
+    spec: ClassVar[DocSpec]
+
+    def write_record(self, record: dict[str, Any]) -> RecordResult:
+        return write_document(self, self.spec, record, self.division_of(record))
+
+
+class ShopOrdersSink(DocumentSink):
+    spec = DocSpec("manufacturing/ShopOrders", m.map_shop_order)
+
+
+class WarehouseTransfersSink(DocumentSink):
+    spec = DocSpec(
+        "inventory/WarehouseTransfers",
+        m.map_warehouse_transfer,
+        {"WarehouseTransferLines": "inventory/WarehouseTransferLines"},
+    )
+
+
+class SuppliersSink(DocumentSink):
+    spec = DocSpec("crm/Accounts", m.map_supplier, fallback_reference="Name")
+
+
+class ItemsSink(DocumentSink):
+    spec = DocSpec("logistics/Items", m.map_item, fallback_reference="Code")
+
+
+class SalesOrdersSink(DocumentSink):
+    spec = DocSpec(
+        "salesorder/SalesOrders",
+        m.map_sales_order,
+        {"SalesOrderLines": "salesorder/SalesOrderLines"},
+    )
+
+
+class PurchaseInvoicesSink(DocumentSink):
+    spec = DocSpec(
+        "purchase/PurchaseInvoices",
+        m.map_purchase_invoice,
+        {"PurchaseInvoiceLines": "purchase/PurchaseInvoiceLines"},
+    )
+
+
+class PurchaseEntriesSink(DocumentSink):
+    spec = DocSpec(
+        "purchaseentry/PurchaseEntries",
+        m.map_purchase_entry,
+        {"PurchaseEntryLines": "purchaseentry/PurchaseEntryLines"},
+    )
+
+
+class UpdateInventorySink(DocumentSink):
+    spec = DocSpec(
+        "inventory/StockCounts", m.map_stock_count, {"StockCountLines": "inventory/StockCountLines"}
+    )
+
+
+HOTGLUE_DOCUMENT_SINKS: dict[str, type[ExactSink]] = {
+    "ShopOrders": ShopOrdersSink,
+    "WarehouseTransfers": WarehouseTransfersSink,
+    "Suppliers": SuppliersSink,
+    "Items": ItemsSink,
+    "products": ItemsSink,
+    "SalesOrders": SalesOrdersSink,
+    "PurchaseInvoices": PurchaseInvoicesSink,
+    "PurchaseEntries": PurchaseEntriesSink,
+    "UpdateInventory": UpdateInventorySink,
+}
