@@ -100,7 +100,9 @@ class Catalog:
                 continue
             line_fields = le.plain.field_map
             singular = e.name[:-1] if e.name.endswith("s") else e.name
-            for link in (*(e.write_key[:1]), f"{singular}ID", "EntryID"):
+            # Lines point at their header by its key, "<Header>ID", or a generic name (InvoiceID on
+            # purchase invoice lines, EntryID on entries).
+            for link in (*(e.write_key[:1]), f"{singular}ID", "InvoiceID", "EntryID"):
                 if link in line_fields and link not in le.key:
                     found.append(LineCollection(f.name, le.qualified_name, link))
                     break

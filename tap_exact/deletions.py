@@ -26,6 +26,14 @@ class DivisionDeletions:
     rows: list[dict[str, Any]] = field(default_factory=list)
     high_water: int = 0  # highest Timestamp of sync/Deleted covered by this run's read
     calls: int = 0
+    claimed: bool = False
+
+    def claim_calls(self) -> int:
+        """The read's API calls, counted once: for the first stream that uses it."""
+        if self.claimed:
+            return 0
+        self.claimed = True
+        return self.calls
 
 
 def deleted_endpoint() -> Endpoint:

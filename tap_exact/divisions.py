@@ -64,6 +64,11 @@ class DivisionDirectory:
         self._logger.info("Divisions to read: %s", ", ".join(map(str, ordered)))
         return ordered
 
+    def home(self) -> int:
+        """The one division per-user tables (system/*) are read in: the first configured one,
+        else the user's current division."""
+        return self._configured[0] if self._configured else self._current_division()
+
     def move_date(self, division: int) -> str | None:
         """The division's DivisionMoveDate (ISO, UTC) or None."""
         for row in self._list():

@@ -1,18 +1,36 @@
 """Progress lines while a stream runs (at least every 10 s) and a summary table at the end.
 
-Everything goes to the tap's logger (stderr); stdout carries only Singer messages.
+Everything goes to the tap's logger (stderr); stdout carries only Singer messages. The interval can
+be changed with the environment variable ``TAP_EXACT_PROGRESS_SECONDS`` (tests set 0: a line per
+page).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from exact_online.ratelimit import RateLimiter
 
 LOG_EVERY_SECONDS = 10.0
+PROGRESS_SECONDS_ENV = "TAP_EXACT_PROGRESS_SECONDS"
+# current/Me, system/Divisions and a sync/Deleted read that no stream claimed
+SHARED_ROW = "(shared lookups)"
+
+
+def progress_interval(environ: Mapping[str, str]) -> float:
+    """Seconds between progress lines: ``TAP_EXACT_PROGRESS_SECONDS``, else 10."""
+    raw = environ.get(PROGRESS_SECONDS_ENV, "").strip()
+    if not raw:
+        return LOG_EVERY_SECONDS
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        raise ValueError(
+            f"{PROGRESS_SECONDS_ENV} must be a number of seconds, not {raw!r}"
+        ) from None
 
 
 @dataclass
@@ -29,10 +47,13 @@ class Progress:
         logger: logging.Logger,
         limiter: RateLimiter,
         clock: Callable[[], float] = time.monotonic,
+        every: float = LOG_EVERY_SECONDS,
     ) -> None:
         self._logger = logger
         self._limiter = limiter
         self._clock = clock
+        self.every = every
+        self.side_calls = 0  # calls made through the shared client and claimed by a stream
         self.totals: dict[str, StreamTotals] = {}
         self._running: tuple[str, int | None] | None = None
         self._started = 0.0
@@ -50,7 +71,9 @@ class Progress:
         self.totals.setdefault(stream, StreamTotals()).calls += 1
 
     def add_calls(self, stream: str, calls: int) -> None:
+        """Calls a stream made through the shared client (SyncTimestamp, sync/Deleted)."""
         self.totals.setdefault(stream, StreamTotals()).calls += calls
+        self.side_calls += calls
 
     def page(self, stream: str, rows: int) -> None:
         totals = self.totals.setdefault(stream, StreamTotals())
@@ -62,7 +85,7 @@ class Progress:
         self.totals.setdefault(stream, StreamTotals()).rows += rows
         self._part_rows += rows
         now = self._clock()
-        if now - self._last_log >= LOG_EVERY_SECONDS:
+        if now - self._last_log >= self.every:
             self._last_log = now
             self._log_line(now, "progress")
 
@@ -98,8 +121,15 @@ class Progress:
             return ""
         return f", budget left {minutely}/min {daily}/day"
 
-    def summary(self) -> str:
-        """The end-of-run table: rows, API calls and seconds per stream."""
+    def summary(self, client_calls: int = 0) -> str:
+        """The end-of-run table: rows, API calls and seconds per stream.
+
+        ``client_calls``: every call of the shared client; those no stream claimed get their own
+        row, so TOTAL is every API call of the run.
+        """
+        shared = client_calls - self.side_calls
+        if shared > 0:
+            self.totals.setdefault(SHARED_ROW, StreamTotals()).calls = shared
         names = sorted(self.totals)
         width = max([len("stream"), *map(len, names)])
         lines = [f"{'stream':<{width}}  {'rows':>10}  {'calls':>7}  {'seconds':>8}"]

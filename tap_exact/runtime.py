@@ -6,6 +6,7 @@ progress. Everything is built lazily: discovery never touches the network or the
 from __future__ import annotations
 
 import logging
+import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -16,8 +17,9 @@ from exact_online.redact import register_secret
 from exact_online.token_store import FileTokenStorage, default_token_store_path
 from tap_exact.deletions import DeletionLog
 from tap_exact.divisions import DivisionDirectory
-from tap_exact.progress import Progress
+from tap_exact.progress import Progress, progress_interval
 from tap_exact.settings import TapSettings
+from tap_exact.token_seed import seed_empty_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -33,7 +35,7 @@ class TapRuntime:
         self.settings = settings
         self.logger = logger
         self._deletion_start = deletion_start
-        for secret in (settings.client_secret, settings.refresh_token):
+        for secret in (settings.client_secret, settings.refresh_token, settings.access_token):
             register_secret(secret)
 
     @property
@@ -44,11 +46,14 @@ class TapRuntime:
     def authenticator(self) -> ExactOAuthAuthenticator:
         s = self.settings
         path = s.token_store_path or str(default_token_store_path(s.client_id))
+        storage = FileTokenStorage(path)
+        if seed_empty_store(storage, s):
+            self.logger.info("Token store was empty: seeded with the config's access token")
         return ExactOAuthAuthenticator(
             base_url=s.base_url,
             client_id=s.client_id,
             client_secret=s.client_secret,
-            storage=FileTokenStorage(path),
+            storage=storage,
             seed_refresh_token=s.refresh_token,
             verify=self.verify,
             timeout=s.request_timeout,
@@ -85,4 +90,4 @@ class TapRuntime:
 
     @cached_property
     def progress(self) -> Progress:
-        return Progress(self.logger, self.rate_limiter)
+        return Progress(self.logger, self.rate_limiter, every=progress_interval(os.environ))

@@ -94,12 +94,13 @@ CONFIG_SCHEMA = th.PropertiesList(
     ),
     th.Property(
         "access_token", th.StringType, secret=True,
-        description="HotGlue alias: accepted and ignored (the tap refreshes through its token "
-        "store).",
+        description="HotGlue alias: with expires_in and refresh_token, seeds an EMPTY token "
+        "store so the first call needs no refresh; afterwards the token store wins.",
     ),
     th.Property(
         "expires_in", th.StringType,
-        description="HotGlue alias: accepted and ignored.",
+        description="HotGlue alias: expiry of access_token, epoch seconds (HotGlue) or seconds "
+        "from now (Exact's token answer).",
     ),
     th.Property(
         "redirect_uri", th.StringType,
@@ -128,6 +129,8 @@ class TapSettings:
     request_timeout: float
     user_agent: str
     stock_warehouse_ids: frozenset[str]
+    access_token: str | None = None
+    expires_in: float | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -160,6 +163,8 @@ class TapSettings:
             request_timeout=float(config.get("request_timeout") or DEFAULT_REQUEST_TIMEOUT),
             user_agent=str(config.get("user_agent") or DEFAULT_USER_AGENT),
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
+            access_token=config.get("access_token") or None,
+            expires_in=_number(config.get("expires_in"), "expires_in"),
         )
 
 
@@ -180,3 +185,12 @@ def _warehouse_ids(value: Any) -> frozenset[str]:
         return frozenset()
     items = value.split(",") if isinstance(value, str) else value
     return frozenset(str(v).strip().lower() for v in items if str(v).strip())
+
+
+def _number(value: Any, key: str) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} must be a number, not {value!r}") from None

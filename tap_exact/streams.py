@@ -27,6 +27,7 @@ _MAX_KEYS_AT_BOOKMARK = 1000
 # Function endpoints that need parameters answer these; the stream then yields nothing.
 _FUNCTION_NO_DATA = {400, 403, 404, 405}
 STOCK_STREAMS = frozenset({"stock_positions", "item_warehouses"})
+WAREHOUSE = "Warehouse"
 
 
 def _rk_value(state: dict[str, Any], key: str) -> Any:
@@ -90,6 +91,7 @@ class SyncStream(ExactStream):
         name = self.entity.sync_timestamp_endpoint
         if name:
             ts = int(self.runtime.client.sync_timestamp(division, name, start_date))
+            self.runtime.progress.add_calls(self.name, 1)
             self.logger.info(
                 "%s: start_date %s is Timestamp %d in division %s",
                 self.name, start_date.isoformat(), ts, division,
@@ -138,6 +140,7 @@ class SyncStream(ExactStream):
         division = self._division
         assert division is not None
         log = self.runtime.deletions.for_division(division)
+        self.runtime.progress.add_calls(self.name, log.claim_calls())
         after = int(state.get(DELETED_BOOKMARK) or 0)
         codes = set(self.entity.deleted_entity_types)
         emitted = 0
@@ -169,14 +172,26 @@ class SyncStream(ExactStream):
 
 
 class StockSyncStream(SyncStream):
-    """stock_positions / item_warehouses: optional ``stock_warehouse_ids`` filter (seed 001)."""
+    """stock_positions / item_warehouses: optional ``stock_warehouse_ids`` filter (seed 001).
+
+    Sync endpoints take no filter but ``Timestamp``, so the filter is applied to the rows read; the
+    bookmark still moves over the rows dropped.
+    """
+
+    def selected_fields(self) -> list[str]:
+        fields = super().selected_fields()
+        if self.runtime.settings.stock_warehouse_ids and WAREHOUSE not in fields:
+            # The filter needs the warehouse even when it is deselected (the SDK then drops it
+            # from the record): the one exception to "$select = the selected properties".
+            fields.append(WAREHOUSE)
+        return fields
 
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         shaped = super().shape(record)
         wanted = self.runtime.settings.stock_warehouse_ids
         if shaped is None or not wanted:
             return shaped
-        warehouse = shaped.get("Warehouse")
+        warehouse = shaped.get(WAREHOUSE)
         return shaped if warehouse and str(warehouse).lower() in wanted else None
 
 
@@ -197,7 +212,7 @@ class DeletedStream(SyncStream):
         directory.record(division, state)
         start_date = self.runtime.settings.start_date if saved is None else None
         log = self.runtime.deletions.for_division(division)
-        self.runtime.progress.add_calls(self.name, log.calls)
+        self.runtime.progress.add_calls(self.name, log.claim_calls())
         count = 0
         for row in log.rows:
             ts = int(row.get("Timestamp") or 0)

@@ -60,12 +60,17 @@ class TapExact(Tap):
             # Bookmarks hold the last completed page of each stream: save them, then stop.
             self.state_writer.write_state(self.state)
             self.logger.error(
-                "Stopped: %s. State is saved; the next run resumes from it.", exc
+                "Stopped: %s. State is saved; the next run resumes from it (exit code %d).",
+                exc, EXIT_DAILY_LIMIT,
             )
             code = EXIT_DAILY_LIMIT
         finally:
             if "runtime" in self.__dict__:
-                self.logger.info("Sync summary:\n%s", self.runtime.progress.summary())
+                runtime = self.runtime
+                client_calls = (
+                    sum(runtime.client.api_calls.values()) if "client" in runtime.__dict__ else 0
+                )
+                self.logger.info("Sync summary:\n%s", runtime.progress.summary(client_calls))
         return code
 
     @classmethod

@@ -82,12 +82,11 @@ class SandboxServer:
         self.proc = subprocess.Popen(
             self.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
         )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True).start()
+        stdout, stderr = self.proc.stdout, self.proc.stderr
+        assert stdout is not None and stderr is not None
+        threading.Thread(target=self._drain, args=(stderr,), daemon=True).start()
         line_box: list[str] = []
-        reader = threading.Thread(
-            target=lambda: line_box.append(self.proc.stdout.readline()), daemon=True
-        )  # type: ignore[union-attr]
+        reader = threading.Thread(target=lambda: line_box.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(self.start_timeout)
         line = line_box[0] if line_box else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -23,14 +24,21 @@ def base_catalog() -> dict[str, Any]:
     return json.loads(json.dumps(_CATALOG))
 
 
-def catalog_for(streams: set[str] | list[str]) -> dict[str, Any]:
+def catalog_for(
+    streams: set[str] | list[str] | tuple[str, ...],
+    deselect: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """A catalog selecting ``streams``; ``deselect`` = {stream: [property, ...]} to leave out."""
     wanted = set(streams)
     catalog = base_catalog()
     catalog["streams"] = [s for s in catalog["streams"] if s["tap_stream_id"] in wanted]
     for entry in catalog["streams"]:
+        dropped = set((deselect or {}).get(entry["tap_stream_id"], ()))
         for meta in entry["metadata"]:
             if meta["breadcrumb"] == []:
                 meta["metadata"]["selected"] = True
+            elif meta["breadcrumb"][-1] in dropped:
+                meta["metadata"]["selected"] = False
     return catalog
 
 
@@ -76,13 +84,15 @@ def parse_messages(stdout: str) -> tuple[list[dict[str, Any]], dict[str, list[di
 def run_tap(
     sandbox: Any,
     tmp_path: Path,
-    streams: set[str] | list[str],
+    streams: set[str] | list[str] | tuple[str, ...],
     state: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    catalog: dict[str, Any] | None = None,
     **config: Any,
 ) -> TapRun:
     config_path = write_config(sandbox, tmp_path, **config)
     catalog_path = tmp_path / "catalog.json"
-    catalog_path.write_text(json.dumps(catalog_for(streams)))
+    catalog_path.write_text(json.dumps(catalog if catalog is not None else catalog_for(streams)))
     state_path = None
     if state is not None:
         state_path = tmp_path / "state.json"
@@ -90,6 +100,7 @@ def run_tap(
     result = subprocess.run(
         tap_command(config_path, catalog_path, state_path),
         capture_output=True, text=True, check=False, timeout=600,
+        env=None if env is None else {**os.environ, **env},
     )
     messages, records = parse_messages(result.stdout)
     return TapRun(result.returncode, messages, result.stderr, records)

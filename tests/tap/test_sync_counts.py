@@ -41,8 +41,8 @@ def test_json_and_xml_give_the_same_records(sandbox: Any, tmp_path: Path) -> Non
     streams = ["items", "purchase_orders", "warehouses"]
     by_format = {}
     for fmt in ("json", "xml"):
-        run = run_tap(sandbox, tmp_path / fmt if (tmp_path / fmt).mkdir() is None else tmp_path,
-                      streams, response_format=fmt)
+        (tmp_path / fmt).mkdir()
+        run = run_tap(sandbox, tmp_path / fmt, streams, response_format=fmt)
         assert run.returncode == 0, run.stderr[-3000:]
         by_format[fmt] = {s: sorted(map(json.dumps, run.records[s])) for s in streams}
     assert by_format["json"] == by_format["xml"]

@@ -1,0 +1,75 @@
+"""HotGlue configs carry a live access_token (+ expires_in, + refresh_token): an EMPTY token store
+is seeded with them, so the first run makes no token call; a non-empty store wins."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from .conftest import expected_count, run_tap
+
+REDIRECT = "http://127.0.0.1/cb"
+
+
+def _token_pair(sb: Any) -> dict[str, Any]:
+    """A new authorization-code chain: what HotGlue's OAuth flow would have put in the config."""
+    cfg = sb.config
+    auth = requests.get(
+        f"{sb.base_url}/api/oauth2/auth",
+        params={"client_id": cfg["client_id"], "redirect_uri": REDIRECT,
+                "response_type": "code", "state": "t"},
+        allow_redirects=False, timeout=30,
+    )
+    code = parse_qs(urlsplit(auth.headers["Location"]).query)["code"][0]
+    answer = requests.post(
+        f"{sb.base_url}/api/oauth2/token",
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+              "client_id": cfg["client_id"], "client_secret": cfg["client_secret"]},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return dict(answer.json())
+
+
+@pytest.mark.parametrize("absolute", [True, False], ids=["epoch", "relative"])
+def test_access_token_seeds_empty_store(
+    fresh_sandbox: Any, tmp_path: Path, absolute: bool
+) -> None:
+    sb = fresh_sandbox(no_rate_limits=True)
+    pair = _token_pair(sb)
+    # HotGlue writes expires_in as an epoch; Exact's own answer has seconds ("600").
+    expires_in: Any = int(time.time()) + 600 if absolute else pair["expires_in"]
+    store = tmp_path / "tokens.json"
+    sb.reset_calls()
+    run = run_tap(
+        sb, tmp_path, ["items"], token_store_path=str(store),
+        access_token=pair["access_token"], expires_in=expires_in,
+        refresh_token=pair["refresh_token"],
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert len(run.records["items"]) == expected_count(sb.stats(), "items")
+    assert sb.calls()["token"] == 0
+    saved = json.loads(store.read_text())
+    assert saved["access_token"] == pair["access_token"]
+    assert saved["refresh_token"] == pair["refresh_token"]
+    assert pair["access_token"] not in run.stderr and pair["refresh_token"] not in run.stderr
+
+
+def test_non_empty_store_wins(fresh_sandbox: Any, tmp_path: Path) -> None:
+    sb = fresh_sandbox(no_rate_limits=True)
+    store = Path(sb.config["token_store_path"])
+    first = run_tap(sb, tmp_path, ["vat_codes"])  # fills the store through a refresh
+    assert first.returncode == 0, first.stderr[-3000:]
+    before = store.read_text()
+    run = run_tap(
+        sb, tmp_path, ["vat_codes"], access_token="not-a-token",
+        expires_in=int(time.time()) + 600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(store.read_text())["access_token"] == json.loads(before)["access_token"]

@@ -1,0 +1,91 @@
+"""start_date per entity family, against a fresh sandbox:
+
+* sync with SyncTimestamp (gl_accounts): one read/sync/Sync/SyncTimestamp call per stream and
+  division, then `Timestamp gt TimeStampAsBigInt`: older rows never come back;
+* sync without it (items): a full read, rows kept when Modified >= start_date;
+* plain/bulk with Modified (warehouses): `$filter=Modified ge datetime'…'` on the server;
+* a saved bookmark wins over start_date.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from .conftest import path_calls, run_tap
+
+SYNC_TIMESTAMP = "/read/sync/Sync/SyncTimestamp"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat()
+
+
+def test_start_date_per_family_and_bookmark_wins(fresh_sandbox: Any, tmp_path: Path) -> None:
+    sb = fresh_sandbox(no_rate_limits=True)
+    d1, d2 = sb.divisions_list
+    # Every generated row is older than now; these are "modified" after start_date.
+    later = datetime.now(timezone.utc) + timedelta(days=10)
+    start_date = later - timedelta(days=5)
+    new_gl = {
+        d: sb.insert_rows(d, "financial/GLAccounts", [
+            {"Code": f"9{d % 1000}{i}", "Description": f"new {i}", "Modified": _iso(later)}
+            for i in range(2)
+        ])
+        for d in (d1, d2)
+    }
+    new_items = sb.insert_rows(d1, "logistics/Items", [
+        {"ID": str(uuid.uuid4()), "Code": f"LATE{i}", "Description": "late",
+         "Modified": _iso(later)}
+        for i in range(3)
+    ])
+    new_wh = sb.insert_rows(d2, "inventory/Warehouses", [
+        {"Code": "LATEWH", "Description": "late warehouse", "Modified": _iso(later)}
+    ])
+    stats = sb.stats()
+    sb.reset_calls()
+
+    streams = ["gl_accounts", "items", "warehouses"]
+    first = run_tap(sb, tmp_path, streams, start_date=start_date.isoformat())
+    assert first.returncode == 0, first.stderr[-3000:]
+    calls = sb.calls()
+
+    # SyncTimestamp: exactly one call per stream that supports it and per division.
+    for d in (d1, d2):
+        assert path_calls(calls, f"/{d}{SYNC_TIMESTAMP}") == 1
+        assert path_calls(calls, f"/{d}/sync/Financial/GLAccounts") == 1
+    got_gl = sorted((r["Division"], r["ID"]) for r in first.records["gl_accounts"])
+    assert got_gl == sorted((d, row["ID"]) for d, rows in new_gl.items() for row in rows)
+
+    # Items: no SyncTimestamp in Exact; every row is read, only the late ones are emitted.
+    for d in (d1, d2):
+        n = stats[str(d)]["logistics/Items"]
+        assert path_calls(calls, f"/{d}/sync/Logistics/Items") == max(1, math.ceil(n / 1000))
+    assert sorted(r["ID"] for r in first.records["items"]) == sorted(r["ID"] for r in new_items)
+
+    # Warehouses: filtered by the server (Modified ge start_date), one call per division.
+    assert [r["ID"] for r in first.records["warehouses"]] == [new_wh[0]["ID"]]
+    for d in (d1, d2):
+        assert path_calls(calls, f"/{d}/inventory/Warehouses") == 1
+
+    # Second run with the state: the bookmark wins. No SyncTimestamp call, and rows changed
+    # after the bookmark are emitted even when their Modified is older than start_date.
+    old = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    old_gl = sb.insert_rows(d1, "financial/GLAccounts", [
+        {"Code": "OLDGL", "Description": "old", "Modified": _iso(old)}
+    ])
+    old_item = sb.insert_rows(d2, "logistics/Items", [
+        {"ID": str(uuid.uuid4()), "Code": "OLDIT", "Description": "old", "Modified": _iso(old)}
+    ])
+    sb.reset_calls()
+    second = run_tap(
+        sb, tmp_path, ["gl_accounts", "items"], state=first.states[-1],
+        start_date=start_date.isoformat(),
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert path_calls(sb.calls(), SYNC_TIMESTAMP) == 0
+    assert [r["ID"] for r in second.records["gl_accounts"]] == [old_gl[0]["ID"]]
+    assert [r["ID"] for r in second.records["items"]] == [old_item[0]["ID"]]
