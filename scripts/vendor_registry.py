@@ -2,9 +2,10 @@
 """Vendor Exact's endpoint reference into ``exact_online/data/registry.json``.
 
 Reads ``../shared/exact-api/endpoints.json`` (or the path given) once, at development time, and
-writes a compact file of facts that ships in the wheel, so a user's install never reads ``../shared``.
-Entities group an Exact table's plain, ``/bulk/`` and ``/sync/`` endpoints; the grouping rules and
-the facts not in the reference (``sync/Deleted`` codes, SyncTimestamp support) live here, in one place.
+writes a compact file of facts that ships in the wheel, so a user's install never reads
+``../shared``. Entities group an Exact table's plain, ``/bulk/`` and ``/sync/`` endpoints; the
+grouping rules and the facts not in the reference (``sync/Deleted`` codes, SyncTimestamp support)
+live here, in one place.
 
     python scripts/vendor_registry.py [--source PATH] [--check]
 """
@@ -54,7 +55,9 @@ DELETED_ENTITY_TYPES = {
     54: "manufacturing/BillOfMaterialMaterials", 55: "manufacturing/BillOfMaterialVersions",
 }
 
-NO_REST_ENTITY = {"logistics/itemaccounts", "manufacturing/requirementissues", "sales/discounttables"}
+NO_REST_ENTITY = {
+    "logistics/itemaccounts", "manufacturing/requirementissues", "sales/discounttables"
+}
 
 # read/sync/Sync/SyncTimestamp is not available for these sync endpoints (FACTS.md).
 NO_SYNC_TIMESTAMP = {"Items", "StockPositions", "ItemWarehouses", "Accounts", "SupplierItem"}
@@ -86,7 +89,7 @@ def snake(name: str) -> str:
 
 
 def compact_fields(fields: list[dict]) -> list[list]:
-    # [name, type, flags] with flags "m" = mandatory on POST, "f" = filterable: compact and readable.
+    # [name, type, flags]; flags "m" = mandatory on POST, "f" = filterable: compact and readable.
     out = []
     for f in fields:
         flags = ("m" if f.get("mandatory_on_post") else "") + ("f" if f.get("filterable") else "")
@@ -203,8 +206,10 @@ def record_key(eps: dict) -> tuple[list[str], bool]:
     if sync:
         sync_fields = {f[0] for f in sync["fields"]}
         plain_fields = {f[0] for f in (plain or {}).get("fields", [])}
-        # Sync rows with a LineNumber the plain twin lacks are lines: one row per line, keyed by line ID.
-        if "ID" in sync_fields and "LineNumber" in sync_fields and "LineNumber" not in plain_fields and plain:
+        # Sync rows with a LineNumber the plain twin lacks are lines: one row per line, keyed by
+        # the line ID.
+        lines = "LineNumber" in sync_fields and "LineNumber" not in plain_fields
+        if plain and "ID" in sync_fields and lines:
             return ["ID"], True
         if plain_key and all(k in sync_fields for k in plain_key):
             return plain_key, False
