@@ -42,4 +42,5 @@ test-pythons: install
 	$(VENV)/bin/nox
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache demo
+	rm -rf $(VENV) .venv-meltano .venv-target-postgres .meltano .nox build dist *.egg-info \
+		.pytest_cache .mypy_cache .ruff_cache demo

@@ -1,0 +1,392 @@
+"""`make demo`: the main job end to end against the bundled Exact sandbox.
+
+1. start exact-sandbox (seeded, two divisions, rate limits off for speed) on a free port,
+2. `meltano --environment sandbox run tap-exact target-duckdb` into demo/exact.duckdb,
+3. write buy orders (made from the supplier items just loaded) through target-exact,
+4. extract again, incrementally, so the new purchase orders arrive in DuckDB,
+5. print a summary and stop the sandbox (always).
+
+Run it twice: the second run continues from the state kept in demo/meltano-state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+ROOT = Path(__file__).resolve().parent.parent
+# EXACT_DEMO_DIR moves everything the demo writes (the test suite runs it in a temp dir).
+DEMO = Path(os.environ.get("EXACT_DEMO_DIR") or ROOT / "demo").resolve()
+SANDBOX_DATA = DEMO / "sandbox"
+SANDBOX_CONFIG = DEMO / "sandbox-config.json"
+DUCKDB_FILE = DEMO / "exact.duckdb"
+BUY_ORDER_DIR = DEMO / "buy_orders"
+STATE_DIR = DEMO / "meltano-state"
+LOG_DIR = DEMO / "logs"
+
+MELTANO_VENV = ROOT / ".venv-meltano"
+MELTANO_VERSION = "4.4.1"
+DUCKDB_SCHEMA = "exact"
+BUY_ORDERS_PER_RUN = 3
+READY_PREFIX = "exact-sandbox listening on "
+# Variables that would override the sandbox environment's settings inside Meltano.
+OVERRIDING_PREFIXES = ("TAP_EXACT_", "TARGET_EXACT_", "TARGET_DUCKDB_", "TAP_BUY_ORDERS_")
+
+
+class DemoError(RuntimeError):
+    """A demo step failed; the message says which and where its log is."""
+
+
+def shown(path: Path) -> str:
+    """A path relative to the checkout when it is inside it (shorter, and what users type)."""
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def venv_bin(venv: Path, name: str) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def ensure_meltano() -> Path:
+    """Meltano in its own venv (.venv-meltano): its pins conflict with singer-sdk's."""
+    meltano = venv_bin(MELTANO_VENV, "meltano")
+    marker = MELTANO_VENV / f".meltano-{MELTANO_VERSION}"
+    if meltano.exists() and marker.exists():
+        return meltano
+    say(f"- installing Meltano {MELTANO_VERSION} into {MELTANO_VENV.name}/ (once)")
+    if not venv_bin(MELTANO_VENV, "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(MELTANO_VENV)], check=True)
+    subprocess.run(
+        [str(venv_bin(MELTANO_VENV, "pip")), "install", "--quiet", f"meltano=={MELTANO_VERSION}"],
+        check=True,
+    )
+    marker.touch()
+    return meltano
+
+
+class Sandbox:
+    """exact-sandbox as a background process; `stop()` is safe to call more than once."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.base_url = ""
+        self._log: TextIO | None = None
+
+    def start(self, timeout: float = 120) -> Sandbox:
+        SANDBOX_DATA.mkdir(parents=True, exist_ok=True)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        command = [
+            str(venv_bin(Path(sys.executable).parent.parent, "exact-sandbox")),
+            "serve", "--host", "127.0.0.1", "--port", "0",
+            "--data", str(SANDBOX_DATA), "--seed", "1", "--divisions", "2", "--scale", "small",
+            "--write-config", str(SANDBOX_CONFIG), "--no-rate-limits",
+        ]
+        self._log = (LOG_DIR / "sandbox.log").open("a", encoding="utf-8")
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=ROOT
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        assert self.process.stdout is not None
+        stdout = self.process.stdout
+
+        def pump() -> None:
+            for line in stdout:
+                lines.put(line)
+            lines.put(None)
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                raise DemoError(f"exact-sandbox exited early; see {LOG_DIR / 'sandbox.log'}")
+            if line.startswith(READY_PREFIX):
+                self.base_url = line[len(READY_PREFIX):].strip()
+                return self
+        raise DemoError(f"exact-sandbox did not report ready within {timeout:.0f}s")
+
+    def control(self, path: str) -> Any:
+        """GET a test-control endpoint (loopback, no auth)."""
+        with urllib.request.urlopen(f"{self.base_url}/_sandbox/{path}", timeout=30) as answer:
+            return json.loads(answer.read().decode("utf-8"))
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+@contextmanager
+def running_sandbox() -> Iterator[Sandbox]:
+    sandbox = Sandbox()
+    try:
+        yield sandbox.start()
+    finally:
+        sandbox.stop()
+
+
+def meltano_env(sandbox_config: Mapping[str, Any]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OVERRIDING_PREFIXES)}
+    divisions = list(sandbox_config.get("divisions") or [])
+    env.update(
+        {
+            "EXACT_SANDBOX_BASE_URL": str(sandbox_config["base_url"]),
+            "EXACT_SANDBOX_CLIENT_ID": str(sandbox_config["client_id"]),
+            "EXACT_SANDBOX_CLIENT_SECRET": str(sandbox_config["client_secret"]),
+            "EXACT_SANDBOX_REFRESH_TOKEN": str(sandbox_config.get("refresh_token") or ""),
+            "EXACT_SANDBOX_TOKEN_STORE_PATH": str(sandbox_config.get("token_store_path") or ""),
+            "EXACT_SANDBOX_DIVISION": str(divisions[0]) if divisions else "",
+            "MELTANO_ENVIRONMENT": "sandbox",
+            "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # State lives next to the sandbox's data, so `rm -rf demo` resets both together.
+            "MELTANO_STATE_BACKEND_URI": STATE_DIR.resolve().as_uri(),
+            "TARGET_DUCKDB_FILEPATH": str(DUCKDB_FILE),
+            "TAP_BUY_ORDERS_PATH": str(BUY_ORDER_DIR / "*.jsonl"),
+            "NO_COLOR": "1",
+        }
+    )
+    if sandbox_config.get("ca_file"):
+        env["TAP_EXACT_CA_FILE"] = env["TARGET_EXACT_CA_FILE"] = str(sandbox_config["ca_file"])
+    return env
+
+
+def meltano_run(
+    meltano: Path, env: Mapping[str, str], label: str, *blocks: str, options: tuple[str, ...] = ()
+) -> float:
+    """One `meltano run`; its output goes to demo/logs/<label>.log. Returns seconds taken."""
+    log_path = LOG_DIR / f"{label}.log"
+    started = time.monotonic()
+    with log_path.open("w", encoding="utf-8") as log:
+        result = subprocess.run(
+            [str(meltano), "--environment", "sandbox", "run", *options, *blocks],
+            cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT, timeout=900,
+            check=False,
+        )
+    took = time.monotonic() - started
+    if result.returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
+        raise DemoError(
+            f"`meltano run {' '.join(blocks)}` failed (exit {result.returncode}); "
+            f"log: {log_path}\n" + "\n".join(tail)
+        )
+    say(f"- meltano run {' '.join(blocks):<32} {took:6.1f}s")
+    return took
+
+
+DUCKDB_QUERY = r"""
+import json, sys
+import duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+schema = sys.argv[2]
+db = con.execute("select current_database()").fetchone()[0]
+q = lambda table: f'"{db}"."{schema}"."{table}"'  # the file name is also a catalog name
+out = {"tables": {}, "supplier_items": [], "demo_orders": 0}
+for (table,) in con.execute(
+        "select table_name from information_schema.tables where table_catalog = ? and "
+        "table_schema = ? order by 1", [db, schema]).fetchall():
+    out["tables"][table] = con.execute(f"select count(*) from {q(table)}").fetchone()[0]
+cols = lambda t: {r[0].lower(): r[0] for r in con.execute(
+    "select column_name from information_schema.columns where table_catalog=? and "
+    "table_schema=? and table_name=?", [db, schema, t]).fetchall()}
+if "supplier_item" in out["tables"]:
+    c = cols("supplier_item")
+    wanted = [c.get(k) for k in ("item", "supplier", "division", "itemcode", "suppliercode")]
+    if all(wanted[:3]):
+        rows = con.execute(
+            'select ' + ", ".join(f'"{w}"' if w else "null" for w in wanted)
+            + f' from {q("supplier_item")} order by 3, 1 limit 50').fetchall()
+        out["supplier_items"] = [dict(zip(
+            ["item", "supplier", "division", "item_code", "supplier_code"], r)) for r in rows]
+if "purchase_orders" in out["tables"]:
+    c = cols("purchase_orders")
+    if c.get("yourref") and c.get("purchaseorderid"):
+        out["demo_orders"] = con.execute(
+            f'select count(distinct "{c["purchaseorderid"]}") from {q("purchase_orders")} '
+            f'where "{c["yourref"]}" like ?', ["demo-%"]).fetchone()[0]
+print(json.dumps(out, default=str))
+"""
+
+
+def duckdb_python() -> Path:
+    """The target-duckdb venv's interpreter: it has duckdb, the project venv does not need it."""
+    return venv_bin(ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv", "python")
+
+
+def warehouse_summary() -> dict[str, Any]:
+    result = subprocess.run(
+        [str(duckdb_python()), "-c", DUCKDB_QUERY, str(DUCKDB_FILE), DUCKDB_SCHEMA],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    if result.returncode != 0:
+        raise DemoError(f"reading {DUCKDB_FILE} failed: {result.stderr.strip()[-1500:]}")
+    summary: dict[str, Any] = json.loads(result.stdout)
+    return summary
+
+
+def write_buy_orders(supplier_items: list[dict[str, Any]], run_id: str) -> list[str]:
+    """A few HotGlue BuyOrders, one per supplier, for the planning-system stand-in tap."""
+    BUY_ORDER_DIR.mkdir(parents=True, exist_ok=True)
+    by_supplier: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in supplier_items:
+        by_supplier.setdefault((str(row["division"]), str(row["supplier"])), []).append(row)
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    ids: list[str] = []
+    lines: list[str] = []
+    for number, ((division, supplier), rows) in enumerate(by_supplier.items(), start=1):
+        if number > BUY_ORDERS_PER_RUN:
+            break
+        order_id = f"demo-{run_id}-{number}"
+        ids.append(order_id)
+        record = {
+            "id": order_id,
+            "supplier_remoteId": supplier,
+            "division": int(division),
+            "transaction_date": now,
+            "line_items": [
+                {"product_remoteId": row["item"], "quantity": 10 * (i + 1)}
+                for i, row in enumerate(rows[:3])
+            ],
+        }
+        lines.append(json.dumps(record))
+    target = BUY_ORDER_DIR / f"{run_id}.jsonl"
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return ids
+
+
+def sandbox_counts(
+    stats: Mapping[str, Mapping[str, int]], streams: Iterable[str]
+) -> dict[str, int]:
+    """Rows per stream in the sandbox, where one stream row is one sandbox row."""
+    from exact_online.registry import load_registry  # the project venv runs this script
+
+    registry = load_registry()
+    out: dict[str, int] = {}
+    for stream in streams:
+        entity = registry.find(stream)
+        if entity is None or entity.line_grained:
+            continue
+        names = {ep.relative_path for ep in (entity.plain, entity.bulk, entity.sync) if ep}
+        found = [n for per in stats.values() for name, n in per.items() if name in names]
+        if found:
+            out[stream] = sum(found)
+    return out
+
+
+def print_summary(
+    summary: Mapping[str, Any],
+    in_sandbox: Mapping[str, int],
+    calls: Mapping[str, Any],
+    created: int,
+    seconds: float,
+) -> None:
+    tables: Mapping[str, int] = summary["tables"]
+    say(f"\nRows per stream in {shown(DUCKDB_FILE)}, and in the sandbox where comparable")
+    say(f"  {'stream':<32} {'DuckDB':>8} {'Exact':>8}")
+    for table, count in sorted(tables.items()):
+        exact = in_sandbox.get(table)
+        mark = "" if exact is None or exact == count else "   <- differs"
+        say(f"  {table:<32} {count:>8,} {'' if exact is None else f'{exact:,}':>8}{mark}")
+    say(f"  {'total':<32} {sum(tables.values()):>8,}")
+    per_division = ", ".join(
+        f"{division}: {count:,}" for division, count in sorted(calls.get("by_division", {}).items())
+    )
+    say(f"\nAPI calls this run: {calls.get('total', 0):,} ({per_division}); "
+        f"token endpoint: {calls.get('token', 0)}")
+    say(f"\nPurchase orders created from buy orders this run: {created}")
+    say(f"Demo purchase orders in DuckDB (all runs):        {summary['demo_orders']}")
+    say(f"Time: {seconds:.1f}s")
+
+
+def main() -> int:
+    started = time.monotonic()
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    if shutil.which("exact-sandbox") is None and not venv_bin(
+        Path(sys.executable).parent.parent, "exact-sandbox"
+    ).exists():
+        raise DemoError("exact-sandbox is not installed; run `make install` first")
+    meltano = ensure_meltano()
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    second_run = STATE_DIR.exists()
+    kind = "incremental run" if second_run else "first run"
+    say(f"exact demo ({kind}); logs in {shown(LOG_DIR)}/")
+    with running_sandbox() as sandbox:
+        say(f"- exact-sandbox at {sandbox.base_url}")
+        config = json.loads(SANDBOX_CONFIG.read_text(encoding="utf-8"))
+        env = meltano_env(config)
+        meltano_run(meltano, env, f"{run_id}-1-extract", "tap-exact", "target-duckdb")
+        before = warehouse_summary()
+        ids = write_buy_orders(before["supplier_items"], run_id)
+        if not ids:
+            raise DemoError("no supplier items in DuckDB to make buy orders from")
+        say(f"- wrote {len(ids)} buy orders to {shown(BUY_ORDER_DIR / run_id)}.jsonl")
+        # Every buy-order file is sent again each run: target-exact recognises the orders it
+        # already wrote (by YourRef) and creates only the new ones. No state is kept for this
+        # pipe because target-exact's STATE carries its write results under `bookmarks`, which
+        # a Singer SDK tap cannot load back.
+        meltano_run(meltano, env, f"{run_id}-2-buy-orders", "tap-buy-orders", "target-exact",
+                    options=("--full-refresh", "--no-state-update"))
+        meltano_run(meltano, env, f"{run_id}-3-extract-again", "tap-exact", "target-duckdb")
+        after = warehouse_summary()
+        calls = sandbox.control("calls")
+        in_sandbox = sandbox_counts(sandbox.control("stats"), after["tables"])
+    created = int(after["demo_orders"]) - int(before["demo_orders"])
+    print_summary(after, in_sandbox, calls, created, time.monotonic() - started)
+    # Files of an earlier, interrupted run are sent too; each buy order must exist exactly once.
+    expected = all_buy_order_ids()
+    if int(after["demo_orders"]) != len(expected) or created < len(ids):
+        raise DemoError(
+            f"{len(expected)} buy orders written so far, but {after['demo_orders']} demo purchase "
+            f"orders in DuckDB ({created} new this run, {len(ids)} expected at least)"
+        )
+    return 0
+
+
+def all_buy_order_ids() -> set[str]:
+    ids: set[str] = set()
+    for path in sorted(BUY_ORDER_DIR.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                ids.add(str(json.loads(line)["id"]))
+    return ids
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except DemoError as error:
+        print(f"demo failed: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("demo interrupted; the sandbox was stopped", file=sys.stderr)
+        sys.exit(130)
