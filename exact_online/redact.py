@@ -24,10 +24,10 @@ _KEYS = r"access_token|refresh_token|client_secret|code|password|assertion|id_to
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # form / query strings: refresh_token=abc&...
     (re.compile(rf"(?i)\b({_KEYS})=([^&\s\"'<>]+)"), rf"\1={MASK}"),
-    # JSON: "refresh_token": "abc"
-    (re.compile(rf"(?i)(\"(?:{_KEYS})\"\s*:\s*\")([^\"]*)(\")"), rf"\1{MASK}\3"),
+    # JSON: "refresh_token": "abc" (an empty value, e.g. Exact's error "code":"", stays as it is)
+    (re.compile(rf"(?i)(\"(?:{_KEYS})\"\s*:\s*\")([^\"]+)(\")"), rf"\1{MASK}\3"),
     # Python reprs: 'refresh_token': 'abc'
-    (re.compile(rf"(?i)('(?:{_KEYS})'\s*:\s*')([^']*)(')"), rf"\1{MASK}\3"),
+    (re.compile(rf"(?i)('(?:{_KEYS})'\s*:\s*')([^']+)(')"), rf"\1{MASK}\3"),
     (re.compile(r"(?i)\b(Bearer)\s+[A-Za-z0-9\-._~+/!%=]+"), rf"\1 {MASK}"),
 )
 

@@ -23,7 +23,11 @@ EXIT_DAILY_LIMIT = 75
 
 
 class TapExact(Tap):
+    """Exact Online tap: every readable entity as a stream, incremental per division."""
+
     name = "tap-exact"
+    # Version and Python versions in --about come from the distribution, not the plugin name.
+    package_name = "tap-exact-online"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
 

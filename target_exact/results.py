@@ -1,9 +1,14 @@
-"""Per-record results in HotGlue's STATE shape.
+"""Per-record results, in STATE.
 
 ``bookmarks[stream]`` is a list of ``{hash, success, id, externalId, error?}`` entries and
 ``summary[stream]`` counts ``{success, fail, existing, updated}``: ``success`` counts created
 documents, ``existing`` records that matched a document already in Exact (nothing to change),
 ``updated`` records that changed one, ``fail`` records that were not written.
+
+Two places for them (setting ``state_results``): ``hotglue`` merges them into the top-level
+``bookmarks``/``summary`` (HotGlue's shape); ``separate`` leaves the upstream state untouched and
+puts them under ``target_exact``, because Meltano feeds the target's STATE back to the tap, and a
+singer-sdk tap cannot load a list where it expects its own bookmark dict.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Outcome = Literal["created", "updated", "existing", "failed", "dry_run"]
+StateResults = Literal["hotglue", "separate"]
+STATE_RESULTS: tuple[StateResults, ...] = ("hotglue", "separate")
+RESULTS_KEY = "target_exact"  # top-level STATE key of the results in "separate" mode
 _SUMMARY_KEY = {
     "created": "success",
     "updated": "updated",
@@ -77,13 +85,23 @@ class ResultLog:
         with self._lock:
             return sum(c["fail"] for c in self.summary.values())
 
-    def state(self, incoming: dict[str, Any] | None = None) -> dict[str, Any]:
-        """The STATE value: the upstream state (passed through) with our results merged in.
+    def state(
+        self, incoming: dict[str, Any] | None = None, shape: StateResults = "hotglue"
+    ) -> dict[str, Any]:
+        """The STATE value: the upstream state (passed through) with our results.
 
-        Upstream bookmarks of other streams are kept; a stream name used by both keeps ours.
+        ``hotglue``: merged into ``bookmarks``/``summary``; upstream bookmarks of other streams
+        are kept, a stream name used by both keeps ours. ``separate``: the upstream state as it
+        came, plus ``target_exact: {bookmarks, summary}``.
         """
         merged = copy.deepcopy(incoming) if incoming else {}
         with self._lock:
+            if shape == "separate":
+                merged[RESULTS_KEY] = {
+                    "bookmarks": copy.deepcopy(self.bookmarks),
+                    "summary": copy.deepcopy(self.summary),
+                }
+                return merged
             bookmarks = merged.get("bookmarks")
             merged["bookmarks"] = dict(bookmarks) if isinstance(bookmarks, dict) else {}
             merged["bookmarks"].update(copy.deepcopy(self.bookmarks))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from singer_sdk import typing as th
+
+from target_exact.results import STATE_RESULTS, StateResults
 
 DEFAULT_COMPLETED_STATUS = ("30", "40")
 
@@ -71,6 +73,16 @@ TARGET_PROPERTIES = th.PropertiesList(
         "allow_failures",
         th.BooleanType,
         description="Exit 0 even when some records failed (they are still reported in STATE)",
+    ),
+    th.Property(
+        "state_results",
+        th.StringType,
+        allowed_values=list(STATE_RESULTS),
+        description="Where the per-record results go in STATE. hotglue (default): HotGlue's "
+        "shape, a list per stream under bookmarks.<stream> plus summary. separate: the "
+        "upstream tap's state passes through untouched and the results go under a top-level "
+        '"target_exact": {"bookmarks": ..., "summary": ...} (use this under Meltano, which '
+        "feeds the target's STATE back to the tap)",
     ),
     th.Property(
         "default_warehouse_id",
@@ -137,6 +149,7 @@ class Settings:
     external_reference_field: str = "YourRef"
     dry_run: bool = False
     allow_failures: bool = False
+    state_results: StateResults = "hotglue"
     default_warehouse: str | None = None
     completed_status: frozenset[int] = frozenset(int(s) for s in DEFAULT_COMPLETED_STATUS)
     export_line_price: bool = False
@@ -156,11 +169,18 @@ class Settings:
         if isinstance(status, str):
             status = [s.strip().strip('"') for s in status.split(",")]
         division = c.get("division")
+        state_results = str(c.get("state_results") or "hotglue").strip().lower()
+        if state_results not in STATE_RESULTS:
+            raise ValueError(
+                f"state_results: {c.get('state_results')!r} is not one of "
+                f"{', '.join(STATE_RESULTS)}"
+            )
         return cls(
             division=int(division) if division not in (None, "") else None,
             external_reference_field=c.get("external_reference_field") or "YourRef",
             dry_run=bool(c.get("dry_run", False)),
             allow_failures=bool(c.get("allow_failures", False)),
+            state_results=cast(StateResults, state_results),
             default_warehouse=c.get("default_warehouse_id") or None,
             completed_status=frozenset(int(s) for s in status if str(s).strip()),
             export_line_price=bool(c.get("export_BOLine_price", False)),

@@ -30,6 +30,8 @@ class TargetExact(Target):
     """Exact Online target: purchase orders, shop orders, warehouse transfers and more."""
 
     name = "target-exact"
+    # Version and Python versions in --about come from the distribution, not the plugin name.
+    package_name = "tap-exact-online"
     config_jsonschema = TARGET_PROPERTIES.to_dict()
     # Exact asks for sequential requests per division: one sink drains at a time.
     max_parallelism = 1
@@ -43,6 +45,7 @@ class TargetExact(Target):
         self._lookups: dict[int, Lookups] = {}
         self._writers: dict[tuple[int, str], Writer] = {}
         self._incoming_state: dict[str, Any] | None = None
+        self._last_state_line: str | None = None
         self._lock = threading.RLock()
         self._stdout_lock = threading.Lock()
 
@@ -110,20 +113,27 @@ class TargetExact(Target):
     def _process_state_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"value"})
         self._incoming_state = message_dict["value"]
-        self._latest_state = self.results.state(self._incoming_state)
+        self._latest_state = self._current_state()
+
+    def _current_state(self) -> dict[str, Any]:
+        return self.results.state(self._incoming_state, self.settings.state_results)
 
     def emit_results(self) -> None:
         """The state with the results so far, on stdout (after every batch)."""
-        state = self.results.state(self._incoming_state)
+        state = self._current_state()
         self._latest_state = state
-        with self._stdout_lock:
-            sys.stdout.write(json.dumps(state, default=str) + "\n")
-            sys.stdout.flush()
+        self._write_state_message(state)
 
     def _write_state_message(self, state: dict) -> None:
-        # Targets emit the bare state value (the Singer convention the SDK follows).
+        # Targets emit the bare state value (the Singer convention the SDK follows). The SDK
+        # writes the latest state again after every drain, right after our sinks printed it:
+        # a state equal to the one printed last is not printed twice.
+        line = json.dumps(state, default=str)
         with self._stdout_lock:
-            sys.stdout.write(json.dumps(state, default=str) + "\n")
+            if line == self._last_state_line:
+                return
+            self._last_state_line = line
+            sys.stdout.write(line + "\n")
             sys.stdout.flush()
 
     def process_endofpipe(self) -> None:
@@ -131,7 +141,7 @@ class TargetExact(Target):
         failed = self.results.failed
         if failed and not self.settings.allow_failures:
             self.logger.error(
-                "%d record(s) failed (see the STATE bookmarks); exiting non-zero "
+                "%d record(s) failed (see the results in STATE); exiting non-zero "
                 "(set allow_failures to exit 0)",
                 failed,
             )

@@ -13,9 +13,9 @@ import functools
 from typing import Any
 
 from exact_online.odata import Query, eq, or_
+from target_exact.diff import changes, diff_lines
 from target_exact.lookups import CHUNK
 from target_exact.mandatory_filter import scoped_filter
-from target_exact.mapping import fields as f
 from target_exact.mapping.buy_orders import (
     BuyOrderInput,
     PurchaseOrderPlan,
@@ -50,29 +50,6 @@ LINE_SELECT = [
     "Description",
     "LineNumber",
 ]
-
-
-def same(field: str, current: Any, desired: Any) -> bool:
-    """Whether Exact's value already equals the desired one (dates by day, numbers by value)."""
-    if desired is None:
-        return True
-    if field.endswith("Date"):
-        try:
-            return f.day(current, field) == f.day(desired, field)
-        except RecordError:
-            return False
-    if isinstance(desired, (int, float)) and not isinstance(desired, bool):
-        try:
-            return current is not None and abs(float(current) - float(desired)) < 1e-9
-        except (TypeError, ValueError):
-            return False
-    if isinstance(current, str) and isinstance(desired, str):
-        return current.strip().lower() == desired.strip().lower()
-    return bool(current == desired)
-
-
-def changes(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in desired.items() if not same(k, current.get(k), v)}
 
 
 class BuyOrdersSink(ExactSink):
@@ -248,8 +225,8 @@ class BuyOrdersSink(ExactSink):
                 query=Query(select=LINE_SELECT, filter=eq("PurchaseOrderID", order_id, "Edm.Guid")),
             )
         )
-        adds, updates, deletes = diff_lines(plan, existing_lines)
-        touched = bool(header_changes or adds or updates or deletes)
+        lines = diff_lines([(line.remote_id, line.body) for line in plan.lines], existing_lines)
+        touched = bool(header_changes or lines)
         if status is not None and int(status) in self.settings.completed_status:
             extra: dict[str, Any] = {"status": "completed"}
             if touched:
@@ -263,7 +240,7 @@ class BuyOrdersSink(ExactSink):
         if header_changes:
             writer.update(ORDERS, order_id, header_changes)
         known = {str(line["ID"]).lower() for line in existing_lines}
-        for body in adds:
+        for body in lines.adds:
             line_body = {**body, "PurchaseOrderID": order_id}
             created = writer.create(
                 LINES,
@@ -273,9 +250,9 @@ class BuyOrdersSink(ExactSink):
                 check_first=False,
             )
             known.add(created.id)
-        for line_id, body in updates:
+        for line_id, body in lines.updates:
             writer.update(LINES, line_id, body)
-        for line_id in deletes:
+        for line_id in lines.deletes:
             writer.delete(LINES, line_id)
         outcome: Outcome = "dry_run" if writer.dry_run else "updated"
         return RecordResult(outcome, id=order_id, external_id=ref)
@@ -294,43 +271,3 @@ class BuyOrdersSink(ExactSink):
             if line_id not in known and str(row.get("Item")).lower() == body["Item"]:
                 return line_id
         return None
-
-
-def diff_lines(
-    plan: PurchaseOrderPlan, existing: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[tuple[str, dict[str, Any]]], list[str]]:
-    """(lines to add, (line id, changed fields) to update, line ids to delete).
-
-    A desired line matches the existing line its ``remoteId`` names, else the first unmatched
-    existing line for the same item.
-    """
-    by_id = {str(row["ID"]).lower(): row for row in existing}
-    unmatched = dict(by_id)
-    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    pending = []
-    for line in plan.lines:
-        if line.remote_id and line.remote_id in unmatched:
-            pairs.append((line.body, unmatched.pop(line.remote_id)))
-        else:
-            pending.append(line)
-    for line in pending:
-        match = next(
-            (
-                row
-                for row in unmatched.values()
-                if str(row.get("Item")).lower() == line.body["Item"]
-            ),
-            None,
-        )
-        if match is not None:
-            unmatched.pop(str(match["ID"]).lower())
-        pairs.append((line.body, match))
-    adds = [body for body, row in pairs if row is None]
-    updates = []
-    for body, row in pairs:
-        if row is None:
-            continue
-        delta = changes(row, {k: v for k, v in body.items() if k != "Item"})
-        if delta:
-            updates.append((str(row["ID"]).lower(), delta))
-    return adds, updates, list(unmatched)

@@ -2,26 +2,30 @@
 
 Found by ``remoteId`` or by the external reference: ``YourRef`` where the entity has it (or
 ``external_reference_field``), else ``Description`` (warehouse transfers, stock counts), ``Code``
-(items), ``Code``/``Name`` (suppliers). Updates PUT the changed header fields; lines of existing
-documents are not changed here (only buy orders diff their lines).
+(items), ``Code``/``Name`` (suppliers). Updates PUT the changed header fields. Warehouse transfers
+and sales orders also diff their lines like buy orders (POST new lines first, PUT changed ones,
+DELETE the rest); a document Exact no longer lets change (a transfer not open, a completed sales
+order) is reported and left alone. Lines of the other documents are not changed on update.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from exact_online.odata import literal
+from exact_online.odata import Query, eq, literal
 from exact_online.registry import Entity, load_registry
+from target_exact.diff import LineChanges, changes, diff_lines
 from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping import documents as m
+from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean
-from target_exact.results import RecordResult
+from target_exact.results import Outcome, RecordResult
 from target_exact.sinks.base import ExactSink
-from target_exact.sinks.buy_orders import changes
 
 
 class SinkResolve:
@@ -61,11 +65,23 @@ class SinkResolve:
 
 
 @dataclass(frozen=True)
+class Frozen:
+    """When Exact refuses changes to a document: ``field`` holds a status that ``applies``."""
+
+    field: str
+    applies: Callable[[Any], bool]
+    reason: str
+
+
+@dataclass(frozen=True)
 class DocSpec:
     entity_name: str
     mapper: Callable[[dict[str, Any], Any], m.Mapped]
     line_entities: dict[str, str] = field(default_factory=dict)
     fallback_reference: str = "Description"
+    # line field -> the line entity's field naming its document: these lines are diffed on update
+    line_parents: dict[str, str] = field(default_factory=dict)
+    frozen: Frozen | None = None
 
     @property
     def entity(self) -> Entity:
@@ -147,15 +163,92 @@ def write_document(
             "dry_run" if writer.dry_run else "created", id=created.id, external_id=ext
         )
     header = {k: v for k, v in body.items() if k not in lines and k != key}
+    select = [key, *header]
+    if spec.frozen is not None and spec.frozen.field not in select:
+        select.append(spec.frozen.field)
     current = (
-        client.get_one(entity.qualified_name, existing, division=division, select=[key, *header])
-        or {}
+        client.get_one(entity.qualified_name, existing, division=division, select=select) or {}
     )
     delta = changes(current, header)
-    if not delta:
+    document_lines = {
+        name: DocumentLines(sink, division, lines[name], parent, existing)
+        for name, parent in spec.line_parents.items()
+        if name in lines
+    }
+    line_changes = {
+        name: dl.changes(body.get(name, []), record) for name, dl in document_lines.items()
+    }
+    touched = bool(delta) or any(line_changes.values())
+    if spec.frozen is not None and spec.frozen.applies(current.get(spec.frozen.field)):
+        status = current.get(spec.frozen.field)
+        extra: dict[str, Any] = {"status": status}
+        if touched:
+            extra["warning"] = (
+                f"{spec.frozen.reason} ({spec.frozen.field} {status}); changes were not written"
+            )
+        return RecordResult("existing", id=existing, external_id=ext, extra=extra)
+    if not touched:
         return RecordResult("existing", id=existing, external_id=ext)
-    writer.update(entity.qualified_name, existing, delta)
-    return RecordResult("updated", id=existing, external_id=ext)
+    if delta:
+        writer.update(entity.qualified_name, existing, delta)
+    for name, diff in line_changes.items():
+        document_lines[name].write(diff)
+    outcome: Outcome = "dry_run" if writer.dry_run else "updated"
+    return RecordResult(outcome, id=existing, external_id=ext)
+
+
+@dataclass
+class DocumentLines:
+    """The lines of one document in Exact: read, diff against the desired ones, write."""
+
+    sink: ExactSink
+    division: int
+    entity: Entity  # the line entity, e.g. inventory/WarehouseTransferLines
+    parent: str  # its field naming the document, e.g. TransferID
+    document_id: str
+
+    def _rows(self, select: list[str]) -> list[dict[str, Any]]:
+        query = Query(select=select, filter=eq(self.parent, self.document_id, "Edm.Guid"))
+        return list(
+            self.sink.target.client.iter_records(
+                self.entity.qualified_name, division=self.division, query=query
+            )
+        )
+
+    def changes(self, desired: list[dict[str, Any]], record: dict[str, Any]) -> LineChanges:
+        """The desired lines (input order; an input line's ``remoteId`` names an Exact line)
+        against the document's lines in Exact."""
+        remote_ids: list[str | None] = []
+        for i, raw in enumerate(f.json_list(record.get("line_items"), "line_items")):
+            value = raw.get("remoteId") if isinstance(raw, dict) else None
+            where = f"line_items[{i}].remoteId"
+            remote_ids.append(f.guid(value, where) if value not in (None, "") else None)
+        remote_ids += [None] * (len(desired) - len(remote_ids))
+        select = sorted({k for line in desired for k in line} | {"ID", "Item"})
+        pairs = list(zip(remote_ids[: len(desired)], desired, strict=True))
+        return diff_lines(pairs, self._rows(select))
+
+    def write(self, diff: LineChanges) -> None:
+        """New lines first, so the document never has zero lines; then changes, then deletions."""
+        writer = self.sink.writer(self.division)
+        path = self.entity.qualified_name
+        known = {line_id for line_id, _ in diff.updates} | set(diff.deletes)
+        for body in diff.adds:
+            find = functools.partial(self._find_new_line, set(known), str(body["Item"]))
+            line = {**body, self.parent: self.document_id}
+            known.add(writer.create(path, line, "ID", find, check_first=False).id)
+        for line_id, delta in diff.updates:
+            writer.update(path, line_id, delta)
+        for line_id in diff.deletes:
+            writer.delete(path, line_id)
+
+    def _find_new_line(self, known: set[str], item: str) -> str | None:
+        """After a lost answer: a line of the document that was not there before, for the item."""
+        for row in self._rows(["ID", "Item"]):
+            line_id = str(row["ID"]).lower()
+            if line_id not in known and str(row.get("Item")).lower() == item.lower():
+                return line_id
+        return None
 
 
 class DocumentSink(ExactSink):
@@ -174,6 +267,9 @@ class WarehouseTransfersSink(DocumentSink):
         "inventory/WarehouseTransfers",
         m.map_warehouse_transfer,
         {"WarehouseTransferLines": "inventory/WarehouseTransferLines"},
+        line_parents={"WarehouseTransferLines": "TransferID"},
+        # FACTS.md: only open transfers (Status 10) can be changed.
+        frozen=Frozen("Status", lambda s: s is not None and int(s) != 10, "transfer is not open"),
     )
 
 
@@ -190,6 +286,11 @@ class SalesOrdersSink(DocumentSink):
         "salesorder/SalesOrders",
         m.map_sales_order,
         {"SalesOrderLines": "salesorder/SalesOrderLines"},
+        line_parents={"SalesOrderLines": "OrderID"},
+        # FACTS.md: a completed sales order (Status 21) cannot be updated.
+        frozen=Frozen(
+            "Status", lambda s: s is not None and int(s) == 21, "sales order is completed"
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""A configured ca_file is used even when the environment names another CA bundle (psf/requests#3829)."""
+"""A configured ca_file is used even when the environment names another CA bundle
+(psf/requests#3829)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from collections.abc import Callable
 
 import certifi
 import pytest
+from sandbox import SandboxServer
 
 from exact_online.client import ExactClient
-from sandbox import SandboxServer
 
 
 def test_ca_file_wins_over_requests_ca_bundle(

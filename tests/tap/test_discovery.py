@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from exact_online.registry import load_registry
 from tap_exact.settings import CONFIG_SCHEMA
 from tap_exact.streams import SEED_001, stream_class
+from tap_exact.tap import TapExact
 
 SECRETS = {"client_secret", "refresh_token", "access_token"}
 CONFIG_KEYS = {
@@ -60,6 +63,17 @@ def test_about_lists_every_config_key_with_secrets_marked() -> None:
     )
     about = json.loads(result.stdout)
     assert CONFIG_KEYS <= set(about["settings"]["properties"])
+    assert about["description"] and about["description"] != "None"
+    assert about["version"] not in (None, "", "[could not be detected]")
+
+
+def test_about_markdown_has_a_description(capsys: pytest.CaptureFixture[str]) -> None:
+    # What scripts/update_readme_about.py puts into the README (it showed "None").
+    TapExact.print_about(output_format="markdown")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "# `tap-exact`"
+    description = next(line for line in lines[1:] if line.strip())
+    assert description.startswith("Exact Online tap"), description
 
 
 def test_seed_001_streams_are_as_checked_by_hand() -> None:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from exact_online.registry import load_registry
+
 from .conftest import path_calls, run_tap
 
 SYNC_TIMESTAMP = "/read/sync/Sync/SyncTimestamp"
@@ -89,3 +91,50 @@ def test_start_date_per_family_and_bookmark_wins(fresh_sandbox: Any, tmp_path: P
     assert path_calls(sb.calls(), SYNC_TIMESTAMP) == 0
     assert [r["ID"] for r in second.records["gl_accounts"]] == [old_gl[0]["ID"]]
     assert [r["ID"] for r in second.records["items"]] == [old_item[0]["ID"]]
+
+
+def test_start_date_uses_the_sync_timestamp_answer_as_given(sandbox: Any, tmp_path: Path) -> None:
+    """Line-grained sales_invoices and bill_of_material_materials: the tap asks SyncTimestamp for
+    the endpoint's own name and reads `Timestamp gt <answer>L`, exactly the rows above it."""
+    start = "2000-01-01T00:00:00"
+    streams = {
+        "sales_invoices": ("SalesInvoices", "sync/SalesInvoice/SalesInvoices"),
+        "bill_of_material_materials": (
+            "BillOfMaterialMaterials", "sync/Manufacturing/BillOfMaterialMaterials",
+        ),
+    }
+    session = sandbox.session()
+    expected: dict[str, set[tuple[int, str]]] = {name: set() for name in streams}
+    answers: dict[tuple[str, int], int] = {}
+    for name, (endpoint, path) in streams.items():
+        assert load_registry().by_stream(name).sync_timestamp_endpoint == endpoint
+        for d in sandbox.divisions_list:
+            r = session.get(
+                sandbox.api_url("{division}" + SYNC_TIMESTAMP, d),
+                params={"modified": f"datetime'{start}'", "endPoint": f"'{endpoint}'"},
+                timeout=30,
+            )
+            r.raise_for_status()
+            answer = int(r.json()["d"]["results"][0]["TimeStampAsBigInt"])
+            answers[(name, d)] = answer
+            url: str | None = sandbox.api_url("{division}/" + path, d)
+            params: dict[str, str] | None = {
+                "$select": "ID,Timestamp", "$filter": f"Timestamp gt {answer}L",
+            }
+            for _ in range(100):  # bounded: small scale is a few pages at most
+                if url is None:
+                    break
+                page = session.get(url, params=params, timeout=30)
+                page.raise_for_status()
+                body = page.json()["d"]
+                expected[name] |= {(d, row["ID"]) for row in body["results"]}
+                url, params = body.get("__next"), None
+
+    run = run_tap(sandbox, tmp_path, list(streams), start_date=start + "Z")
+    assert run.returncode == 0, run.stderr[-3000:]
+    for name in streams:
+        got = {(r["Division"], r["ID"]) for r in run.records.get(name, [])}
+        assert got == expected[name], name
+        for d in sandbox.divisions_list:
+            assert f"{name}: start_date 2000-01-01T00:00:00+00:00 is Timestamp " \
+                   f"{answers[(name, d)]} in division {d}" in run.stderr

@@ -34,16 +34,22 @@ class Run:
                 value = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(value, dict) and "bookmarks" in value:
+            if isinstance(value, dict) and ("bookmarks" in value or "target_exact" in value):
                 states.append(value)
         self.states = states
         self.state = states[-1] if states else {}
 
+    @property
+    def results(self) -> dict[str, Any]:
+        """Where the results are: under ``target_exact`` (state_results: separate) or on top."""
+        separate = self.state.get("target_exact")
+        return separate if isinstance(separate, dict) else self.state
+
     def bookmarks(self, stream: str) -> list[dict[str, Any]]:
-        return list(self.state.get("bookmarks", {}).get(stream, []))
+        return list(self.results.get("bookmarks", {}).get(stream, []))
 
     def summary(self, stream: str) -> dict[str, int]:
-        return dict(self.state.get("summary", {}).get(stream, {}))
+        return dict(self.results.get("summary", {}).get(stream, {}))
 
 
 def target_config(sb: Any, **extra: Any) -> dict[str, Any]:
