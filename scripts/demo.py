@@ -350,12 +350,11 @@ def main() -> int:
         if not ids:
             raise DemoError("no supplier items in DuckDB to make buy orders from")
         say(f"- wrote {len(ids)} buy orders to {shown(BUY_ORDER_DIR / run_id)}.jsonl")
-        # Every buy-order file is sent again each run: target-exact recognises the orders it
-        # already wrote (by YourRef) and creates only the new ones. No state is kept for this
-        # pipe because target-exact's STATE carries its write results under `bookmarks`, which
-        # a Singer SDK tap cannot load back.
-        meltano_run(meltano, env, f"{run_id}-2-buy-orders", "tap-buy-orders", "target-exact",
-                    options=("--full-refresh", "--no-state-update"))
+        # target-exact keeps its write results under `target_exact` in STATE (state_results:
+        # separate), so Meltano's saved state goes back to tap-jsonl intact: it sends only files
+        # changed since the last run, and target-exact still recognises orders it already wrote
+        # (by YourRef).
+        meltano_run(meltano, env, f"{run_id}-2-buy-orders", "tap-buy-orders", "target-exact")
         meltano_run(meltano, env, f"{run_id}-3-extract-again", "tap-exact", "target-duckdb")
         after = warehouse_summary()
         calls = sandbox.control("calls")
