@@ -294,10 +294,13 @@ def sandbox_counts(
     out: dict[str, int] = {}
     for stream in streams:
         entity = registry.find(stream)
-        if entity is None or entity.line_grained:
+        if entity is None:
             continue
-        names = {ep.relative_path for ep in (entity.plain, entity.bulk, entity.sync) if ep}
-        found = [n for per in stats.values() for name, n in per.items() if name in names]
+        # The sandbox counts tables by "service/Entity"; line-grained sync streams are their lines.
+        name = entity.qualified_name
+        if entity.line_grained:
+            name = name.removesuffix("s") + "Lines"
+        found = [n for per in stats.values() for key, n in per.items() if key == name]
         if found:
             out[stream] = sum(found)
     return out
