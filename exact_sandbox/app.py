@@ -103,7 +103,11 @@ class Sandbox:
         self.catalog: Catalog = catalog()
         self.oauth = OAuth(store, access_ttl=access_token_ttl, calls_per_day=token_calls_per_day)
         self.limits = RateLimits(
-            self.clock, minutely=minutely_limit, daily=daily_limit, enabled=rate_limits
+            self.clock,
+            minutely=minutely_limit,
+            daily=daily_limit,
+            enabled=rate_limits,
+            store=store,
         )
         self.faults = FaultInjector(seed)
         self.calls = CallLog()
@@ -272,6 +276,7 @@ class Sandbox:
                 entity=entity,
                 args=request.args,
                 count_only=count_only,
+                json_body=json_wanted and not bad_xml,
             )
             if isinstance(result, int):
                 return Response(str(result), 200, content_type="text/plain; charset=utf-8")
@@ -365,6 +370,8 @@ class Sandbox:
     def _page(  # noqa: PLR0917
         self, page: Page, kind: str, title: str, self_url: str, json_wanted: bool, bad_xml: bool
     ) -> Response:
+        if page.json_body is not None:
+            return Response(page.json_body, 200, content_type=JSON_TYPE)
         if bad_xml:
             _poison(page.records)
         if json_wanted:
@@ -444,27 +451,19 @@ class Sandbox:
             since = local_literal_ms(m.group(1))
         except ValueError:
             raise QueryError(400, f"Invalid datetime '{m.group(1)}'.") from None
-        store_entity = target.qualified_name
+        # Computed over the rows the sync endpoint serves: the lines of line-grained entities.
+        store_entity, header = target.qualified_name, None
         if target.line_grained:
-            store_entity = self.catalog.lines(store_entity)[0].line_entity
-        row = self.store.execute(
-            "SELECT min(ts) FROM rows WHERE division = ? AND "
-            "entity = ? AND json_extract(data, '$.Modified') >= ?",
-            (division, store_entity, since),
-        ).fetchone()
-        value = (int(row[0]) - 1) if row and row[0] is not None else self._current_ts(division)
+            lc = self.catalog.lines(store_entity)[0]
+            store_entity, header = lc.line_entity, (target.qualified_name, lc.link)
+        first = self.store.first_ts_modified_since(division, store_entity, since, header=header)
+        value = first - 1 if first is not None else self.store.current_ts(division)
         values = {"Modified": since, "API": endpoint, "TimeStampAsBigInt": value}
         sel = Selection([(f.name, f.edm_type) for f in ep.scalar_fields])
         rec = self.reader.render(
             base, division, ep, entity, Row(value, 0, values), sel, (value, "Edm.Int64")
         )
         return self._page(Page([rec]), "function", "SyncTimestamp", request.url, json_wanted, False)
-
-    def _current_ts(self, division: int) -> int:
-        row = self.store.execute(
-            "SELECT ts FROM counters WHERE division = ?", (division,)
-        ).fetchone()
-        return int(row[0]) if row else 0
 
 
 def _division_of(path: str) -> int | None:

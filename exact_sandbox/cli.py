@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import ssl
 import sys
 import tempfile
@@ -151,13 +152,19 @@ def serve(args: Any) -> int:
             config["ca_file"] = str(ca_file.resolve())
         _atomic_write(config_path, json.dumps(config, indent=2).encode())
     print(f"exact-sandbox listening on {base_url}", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        sandbox.limits.flush()  # a restart continues the day's budget
     return 0
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

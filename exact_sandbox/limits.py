@@ -1,12 +1,26 @@
 """Rate limits per (client id, division): minute-aligned windows and a UTC-day budget, with Exact's
-headers."""
+headers. The daily count is kept in the store (written at most once a second per client and
+division, and when the budget runs out) so a restart does not hand out a fresh day."""
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .clock import Clock
+
+if TYPE_CHECKING:
+    from .store import Store
+
+_TABLE = """
+CREATE TABLE IF NOT EXISTS daily_calls (
+    client TEXT NOT NULL, division INTEGER NOT NULL, day INTEGER NOT NULL, used INTEGER NOT NULL,
+    PRIMARY KEY (client, division)
+);
+"""
+SAVE_EVERY = 1.0  # seconds
 
 UNLIMITED = 1_000_000
 
@@ -19,9 +33,19 @@ class Verdict:
 
 class RateLimits:
     def __init__(
-        self, clock: Clock, *, minutely: int = 60, daily: int = 5000, enabled: bool = True
+        self,
+        clock: Clock,
+        *,
+        minutely: int = 60,
+        daily: int = 5000,
+        enabled: bool = True,
+        store: Store | None = None,
     ) -> None:
         self.clock = clock
+        self.store = store
+        self._saved: dict[tuple[str, int], float] = {}  # -> clock time of the last write
+        if store is not None:
+            store.create_tables(_TABLE)
         self.minutely = minutely
         self.daily = daily
         self.enabled = enabled
@@ -40,7 +64,9 @@ class RateLimits:
             m_win, m_used = self._minute.get(key, (minute, 0))
             if m_win != minute:
                 m_used = 0
-            d_win, d_used = self._day.get(key, (day, 0))
+            if key not in self._day:
+                self._day[key] = self._load(key, day)
+            d_win, d_used = self._day[key]
             if d_win != day:
                 d_used = 0
             daily_over = d_used >= d_limit
@@ -50,6 +76,10 @@ class RateLimits:
                 d_used += 1
             self._minute[key] = (minute, m_used)
             self._day[key] = (day, d_used)
+            tick = time.monotonic()
+            if tick - self._saved.get(key, float("-inf")) >= SAVE_EVERY or d_used >= d_limit:
+                self._save(key, day, d_used)
+                self._saved[key] = tick
         m_reset = str((minute + 1) * 60 * 1000)
         d_reset = str((day + 1) * 86400 * 1000)
         minutely_headers = {
@@ -74,3 +104,32 @@ class RateLimits:
         with self._lock:
             self._minute.clear()
             self._day.clear()
+            self._saved.clear()
+            if self.store is not None:
+                with self.store.transaction() as conn:
+                    conn.execute("DELETE FROM daily_calls")
+
+    def flush(self) -> None:
+        """Write every daily count (at shutdown)."""
+        with self._lock:
+            for key, (day, used) in self._day.items():
+                self._save(key, day, used)
+
+    def _load(self, key: tuple[str, int], day: int) -> tuple[int, int]:
+        if self.store is None:
+            return day, 0
+        row = self.store.execute(
+            "SELECT day, used FROM daily_calls WHERE client = ? AND division = ?", key
+        ).fetchone()
+        return (int(row[0]), int(row[1])) if row else (day, 0)
+
+    def _save(self, key: tuple[str, int], day: int, used: int) -> None:
+        if self.store is None:
+            return
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO daily_calls (client, division, day, used) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (client, division) DO UPDATE SET day = excluded.day, "
+                "used = excluded.used",
+                (*key, day, used),
+            )

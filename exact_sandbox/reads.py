@@ -13,7 +13,7 @@ from exact_online.registry import Endpoint, Entity
 
 from .catalog import DELETED, DIVISION_ALIASES, Catalog
 from .odata_filter import FilterError, to_sql
-from .rendering import Nested, RenderedRecord
+from .rendering import Nested, RenderedRecord, json_feed_rows, row_plan
 from .store import Row, Store
 
 PLAIN_PAGE = 60
@@ -34,6 +34,7 @@ class Page:
     records: list[RenderedRecord]
     next_url: str | None = None
     count: int | None = None
+    json_body: bytes | None = None  # the JSON answer, when rendered straight from the store
 
 
 @dataclass
@@ -195,7 +196,9 @@ class Reader:
         entity: Entity,
         args: Mapping[str, str],
         count_only: bool = False,
+        json_body: bool = False,
     ) -> Page | int:
+        """One page; with ``json_body`` the page may come back already rendered as JSON."""
         kind = ep.kind
         store_entity = self.storage_entity(entity)
         select = args.get("$select")
@@ -213,7 +216,7 @@ class Reader:
             raise QueryError(
                 400, "$select=* is not allowed on sync endpoints. Please specify the fields."
             )
-        if orderby and kind in ("sync", "bulk"):
+        if orderby and kind == "sync":
             raise QueryError(
                 400, "The query parameter '$orderby' is not supported on this endpoint."
             )
@@ -245,6 +248,11 @@ class Reader:
             referenced = set()
         if kind == "plain" and entity.sync is not None and not count_only:
             listed = [f.name for f in ep.fields if f.filterable]
+            # (medium) real clients (tap-exact 0.7.1 on financial/GLAccounts) filter by Modified
+            # where the reference does not mark it filterable: Modified and the key always count.
+            for extra in ("Modified", *ep.odata_key[:1]):
+                if listed and extra in ep.field_map and extra not in listed:
+                    listed.append(extra)
             if listed and not (referenced & set(listed)):
                 raise QueryError(
                     400,
@@ -277,21 +285,32 @@ class Reader:
         skiptoken = args.get("$skiptoken")
         after = parse_key_literal(skiptoken) if skiptoken else None
         if kind == "sync":
-            order, cursor_col = "ts, key", "ts"
+            order, cursor_col = "ts", "ts"  # ts is unique per division
         else:
             order, cursor_col = "key", "key"
         conds = [where] if where else []
         qparams = list(params)
-        rows: list[Row]
+        if after is not None and not orderby:
+            conds.append(f"{cursor_col} > ?")
+            qparams.append(after)
+        uri_key = self._raw_uri_key(ep, store_entity) if json_body else None
+        raw: list[tuple[Any, int, str]] = []
+        rows: list[Row] = []
         if orderby:
             order_sql = self._orderby(orderby, types, self.column(store_entity, kind))
             rows = self._ordered_page(
                 division, store_entity, where, qparams, order_sql, after, limit
             )
+        elif uri_key is not None and not line_grained and not sel.expand and not sel.deferred:
+            raw = self.store.select_raw(
+                division,
+                filter_entity,
+                where=" AND ".join(conds),
+                params=qparams,
+                order=order,
+                limit=limit + 1,
+            )
         else:
-            if after is not None:
-                conds.append(f"{cursor_col} > ?")
-                qparams.append(after)
             rows = self.store.select(
                 division,
                 filter_entity,
@@ -300,22 +319,17 @@ class Reader:
                 order=order,
                 limit=limit + 1,
             )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        if line_grained:
-            records = self._line_rows(base, division, ep, entity, rows, sel)
-        else:
-            records = [self.render(base, division, ep, entity, r, sel) for r in rows]
-            if sel.expand:
-                self._expand(base, division, store_entity, rows, records, sel)
+        got = len(raw) if raw else len(rows)
+        more = got > limit
+        raw, rows = raw[:limit], rows[:limit]
         next_url = None
-        remaining = None if top is None else top - len(rows)
-        if more and rows and (remaining is None or remaining > 0):
-            last = rows[-1]
+        remaining = None if top is None else top - min(got, limit)
+        if more and (remaining is None or remaining > 0):
+            last_key, last_ts = (raw[-1][0], raw[-1][1]) if raw else (rows[-1].key, rows[-1].ts)
             token = (
-                f"{last.ts}L"
+                f"{last_ts}L"
                 if kind == "sync"
-                else key_literal(last.key, self._key_edm(store_entity))
+                else key_literal(last_key, self._key_edm(store_entity))
             )
             next_args = {k: v for k, v in args.items() if k != "$skiptoken"}
             if remaining is not None:
@@ -323,7 +337,42 @@ class Reader:
             next_args["$skiptoken"] = token
             query = urlencode(next_args, safe="$'(),/:")
             next_url = f"{base}/api/v1/{url_path}?{query}"
+        if raw:
+            assert uri_key is not None
+            prefix = f"{base}/api/v1/{ep.url_path(division)}("
+            by_ts, edm = uri_key
+            body = json_feed_rows(
+                row_plan(tuple(sel.fields)),
+                [
+                    (f"{prefix}{key_literal(ts if by_ts else key, edm)})", ts, text)
+                    for key, ts, text in raw
+                ],
+                type_name(entity),
+                next_url,
+                count,
+            )
+            return Page([], next_url, count, body)
+        if line_grained:
+            records = self._line_rows(base, division, ep, entity, rows, sel)
+        else:
+            records = [self.render(base, division, ep, entity, r, sel) for r in rows]
+            if sel.expand:
+                self._expand(base, division, store_entity, rows, records, sel)
         return Page(records, next_url, count)
+
+    def _raw_uri_key(self, ep: Endpoint, store_entity: str) -> tuple[bool, str | None] | None:
+        """(by Timestamp?, key edm) when a row's uri needs only its store key or ts (what
+        ``render`` would put there), else None."""
+        if store_entity in DIVISION_ALIASES:
+            return None
+        key_name = ep.odata_key[0] if len(ep.odata_key) == 1 else None
+        if key_name == "Timestamp":
+            return True, "Edm.Int64"
+        if key_name is None:
+            return False, None
+        if key_name != self.catalog.key_field(store_entity):
+            return None
+        return False, ep.field_map[key_name].edm_type if key_name in ep.field_map else None
 
     def _key_edm(self, entity: str) -> str | None:
         key_field = self.catalog.key_field(entity)

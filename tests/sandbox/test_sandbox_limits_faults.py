@@ -69,6 +69,19 @@ def test_daily_limit_and_disabled_limits(fresh_sandbox: Callable[..., SandboxSer
     assert int(answers[-1].headers["X-RateLimit-Minutely-Remaining"]) > 1000
 
 
+def test_daily_budget_survives_a_restart(fresh_sandbox: Callable[..., SandboxServer]) -> None:
+    sb = fresh_sandbox(divisions=1, minutely_limit=100, daily_limit=5)
+    s = sb.session()
+    assert [items(sb, s).status_code for _ in range(3)] == [200, 200, 200]
+    sb.restart()
+    r = items(sb, s)
+    assert r.status_code == 200
+    assert r.headers["X-RateLimit-Remaining"] == "1"
+    assert [items(sb, s).status_code for _ in range(2)] == [200, 429]
+    sb.restart()
+    assert items(sb, s).status_code == 429
+
+
 @pytest.fixture
 def faulty(fresh_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
     return fresh_sandbox(divisions=1, no_rate_limits=True)

@@ -308,3 +308,42 @@ def test_sync_timestamp(sb: SandboxServer, s: requests.Session) -> None:
     assert r.status_code == 200, r.text
     value = r.json()["d"]["results"][0]["TimeStampAsBigInt"]
     assert int(value) > 0
+
+
+def test_mandatory_filter_accepts_modified_and_the_key(
+    sb: SandboxServer, s: requests.Session
+) -> None:
+    # (medium) tap-exact 0.7.1 filters financial/GLAccounts by Modified against the real API.
+    url = sb.api_url("{division}/financial/GLAccounts")
+    r = get(s, url, **{"$select": "ID", "$filter": "Modified ge datetime'2000-01-01T00:00:00'"})
+    assert r.status_code == 200, r.text
+    assert (
+        len(r.json()["d"]["results"])
+        == sb.stats()[str(sb.divisions_list[0])]["financial/GLAccounts"]
+    )
+    r = get(s, url, **{"$select": "ID", "$filter": "Description eq 'x'"})
+    assert r.status_code == 200, r.text
+    r = get(s, url, **{"$select": "ID", "$filter": "Code eq 'x'"})
+    assert r.status_code == 400 and "Modified" in error_text(r)
+    items = sb.api_url("{division}/logistics/Items")
+    r = get(s, items, **{"$select": "ID", "$filter": "Modified gt datetime'2000-01-01T00:00:00'"})
+    assert r.status_code == 200, r.text
+
+
+def test_orderby_on_bulk_orders_every_page(sb: SandboxServer, s: requests.Session) -> None:
+    division = sb.divisions_list[1]
+    url: str | None = sb.api_url("{division}/bulk/Logistics/Items", division)
+    params: dict[str, str] | None = {"$select": "Code", "$orderby": "Code desc"}
+    codes: list[str] = []
+    for _ in range(10):
+        assert url is not None
+        r = s.get(url, params=params, timeout=60)
+        assert r.status_code == 200, r.text
+        d = r.json()["d"]
+        codes.extend(x["Code"] for x in d["results"])
+        url, params = d.get("__next"), None
+        if url is None:
+            break
+    assert url is None
+    assert len(codes) == sb.stats()[str(division)]["logistics/Items"] > 1000
+    assert codes == sorted(codes, key=str.lower, reverse=True)
