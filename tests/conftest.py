@@ -14,6 +14,16 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sandbox import SandboxServer
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Here, not in tests/reliability/: pytest only reads options from the rootdir's conftest.
+    parser.addoption(
+        "--reliability-scale",
+        choices=("small", "large"),
+        default="small",
+        help="fault-suite sizes: small (CI) or large (make reliability)",
+    )
+
+
 @pytest.fixture(scope="session")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxServer]:
     """One small sandbox per test process: 2 divisions, rate limits off. Do not change its global

@@ -22,7 +22,9 @@ def test_endpoint_counts() -> None:
     assert kinds.count("bulk") == 21
 
 
-@pytest.mark.skipif(not SOURCE.exists(), reason="the reference lives beside the project in development only")
+@pytest.mark.skipif(
+    not SOURCE.exists(), reason="the reference lives beside the project in development only"
+)
 def test_vendored_file_is_fresh() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "vendor_registry.py"), "--check"],
@@ -40,14 +42,19 @@ def test_vendored_file_is_fresh() -> None:
         ("salesorder/SalesOrderLines", "sales_order_lines", ("ID",), False, "sync"),
         ("salesinvoice/SalesInvoices", "sales_invoices", ("ID",), True, "sync"),
         ("inventory/StockPositions", "stock_positions", ("ID",), False, "sync"),
-        ("manufacturing/BillOfMaterialMaterials", "bill_of_material_materials", ("ID",), False, "sync"),
+        (
+            "manufacturing/BillOfMaterialMaterials", "bill_of_material_materials", ("ID",), False,
+            "sync",
+        ),
         ("purchaseorder/GoodsReceiptLines", "goods_receipt_lines", ("ID",), False, "plain"),
         ("financialtransaction/TransactionLines", "transaction_lines", ("ID",), False, "sync"),
         ("inventory/Warehouses", "warehouses", ("ID",), False, "plain"),
         ("sync/Deleted", "deleted", ("ID",), False, "sync"),
     ],
 )
-def test_seed_entities(name: str, stream: str, key: tuple[str, ...], line_grained: bool, read_kind: str) -> None:
+def test_seed_entities(
+    name: str, stream: str, key: tuple[str, ...], line_grained: bool, read_kind: str
+) -> None:
     entity = load_registry().find(name)
     assert entity is not None
     assert entity.stream == stream

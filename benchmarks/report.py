@@ -1,0 +1,123 @@
+"""Render a results JSON as the markdown tables of docs/benchmarks.md (between the bench markers).
+
+python benchmarks/report.py benchmarks/results/latest.json   # rewrites the tables in the doc
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def _tool_rows(res: dict[str, Any]) -> list[str]:
+    rows = [
+        "| tool | records | API calls (entity pages) | wall s | CPU s | records per CPU s | "
+        "peak RSS MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, t in res["tools"].items():
+        if "error" in t:
+            rows.append(f"| {name} | could not run: {t['error'][:160]} | | | | | |")
+            continue
+        c = t["calls"]
+        failed = "" if t["returncode"] == 0 else f" (exit {t['returncode']})"
+        rows.append(
+            f"| {name}{failed} | {t['records']:,} | {c['total']} ({c['entity_pages']}) | "
+            f"{t['wall_s']} | {t['cpu_s']} | {t['records_per_cpu_s'] or '-'} | "
+            f"{t['peak_rss_mb']} |"
+        )
+    raw = res.get("raw_loop")
+    if raw:
+        rows.append(
+            f"| raw `requests` + `json.loads` + `json.dumps` loop | {raw['records']:,} | "
+            f"{raw['pages']} | {raw['wall_s']} | {raw['cpu_s']} | {raw['records_per_cpu_s']} | |"
+        )
+    return rows
+
+
+def render(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    out = [
+        f"Run {results['date']} on {m['platform']}, {m['cores']} cores, {m['memory_gb']} GB, "
+        f"Python {m['python']}; command `{results['command']}`; entity `{results['entity']}`.",
+        "",
+    ]
+    for n, res in results.get("extract", {}).items():
+        out += [
+            f"### {int(n):,} rows seeded ({res['rows_in_division']:,} in the division), "
+            f"no rate limits",
+            "",
+            f"Minimal calls for ours: ceil(rows/1000) + 1 = {res['minimal_calls']} in the "
+            "division (plus `current/Me`, which does not count).",
+            "",
+            *_tool_rows(res),
+            "",
+        ]
+        if res.get("ours_vs_raw_cpu_ratio") is not None:
+            out += [
+                f"Ours / raw loop, records per CPU second: {res['ours_vs_raw_cpu_ratio']} "
+                "(the tap's figure includes its start-up, about 0.6 s).",
+                "",
+            ]
+    for n, res in results.get("limits", {}).items():
+        out += [f"### {int(n):,} rows with the real limits (60 calls per minute)", ""]
+        out += [
+            "| tool | division calls | wall minutes | yardstick: calls / 60 minutes |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for name, t in res["tools"].items():
+            if "error" in t:
+                out.append(f"| {name} | could not run: {t['error'][:160]} | | |")
+                continue
+            calls = t["calls"]["division"] or 0
+            out.append(f"| {name} | {calls} | {t['wall_s'] / 60:.2f} | {calls / 60:.2f} |")
+        out.append("")
+    if results.get("rss"):
+        out += ["### Peak RSS of ours", "", "| rows | peak RSS MB |", "| ---: | ---: |"]
+        out += [f"| {int(n):,} | {r['peak_rss_mb']} |" for n, r in results["rss"].items()]
+        out.append("")
+    if results.get("divisions"):
+        d = results["divisions"]
+        out += [
+            f"### Divisions (ours, {d['rows_seeded_per_division']:,} extra rows each, no limits)",
+            "",
+            "| D | rows | wall s | CPU s | division calls (minimal) |",
+            "| ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for count, r in d["runs"].items():
+            calls = sum((r.get("calls_by_division") or {}).values())
+            out.append(
+                f"| {count} | {r['rows']:,} | {r['wall_s']} | {r['cpu_s']} | {calls} "
+                f"({r['minimal_calls']}) |"
+            )
+        out.append("")
+    t = results.get("target")
+    if t:
+        out += [
+            "### Target: buy orders to purchase orders",
+            "",
+            f"{t['orders']:,} orders, {t['suppliers']} suppliers, {t['items']} items: "
+            f"{t['calls_per_1000_orders']} API calls and {t['seconds_per_1000_orders']} s per "
+            f"1,000 orders; {t['purchase_orders_in_sandbox']:,} purchase orders in the sandbox "
+            f"afterwards; exit {t['returncode']}.",
+            "",
+        ]
+    return "\n".join(out)
+
+
+def update_doc(results: dict[str, Any], doc: Path = DOC) -> None:
+    text = doc.read_text() if doc.exists() else f"{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(f"{head}{BEGIN}\n{render(results)}\n{END}{tail}")
+
+
+if __name__ == "__main__":
+    update_doc(json.loads(Path(sys.argv[1]).read_text()))

@@ -1,0 +1,402 @@
+"""Benchmarks: our tap (and target) against the other Exact taps on PyPI, on the local sandbox.
+
+    python benchmarks/run.py          # the full run (`make bench`; about 20-30 minutes)
+    python benchmarks/run.py --quick  # tiny sizes, no rate-limited run, no 1M rows (CI smoke)
+
+Prints a table and writes benchmarks/results/<UTC date>.json (and results/latest.json). Every
+tool reads the same entity (Financial TransactionLines, a sync entity all three taps have) from
+the same sandbox (TLS on, its CA given through SSL_CERT_FILE/REQUESTS_CA_BUNDLE), configured only
+through its own config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+
+import requests  # noqa: E402
+from measure import ProcessRun, run_process  # noqa: E402
+from peers import (  # noqa: E402
+    PeerRun,
+    new_chain,
+    prepare_ours,
+    prepare_tap_exact,
+    prepare_tap_exactonline,
+)
+from sandbox import SandboxServer  # noqa: E402  (tests/sandbox.py)
+from seed import ENTITY, seed_rows  # noqa: E402
+
+from exact_online.registry import load_registry  # noqa: E402
+
+STREAM = "transaction_lines"
+Preparer = Callable[[dict[str, Any], int, Path], PeerRun]
+PEERS: dict[str, Preparer] = {
+    "tap-exact 0.7.1": prepare_tap_exact,
+    "tap-exactonline 0.2.24": prepare_tap_exactonline,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def entity_rows(sb: SandboxServer, division: int) -> int:
+    return int(sb.stats()[str(division)].get(ENTITY, 0))
+
+
+def calls_summary(sb: SandboxServer, division: int) -> dict[str, Any]:
+    calls = sb.calls()
+    by_path = calls.get("by_path", {})
+    pages = sum(v for k, v in by_path.items() if "TransactionLines" in k)
+    return {
+        "total": calls.get("total"),
+        "division": calls.get("by_division", {}).get(str(division)),
+        "entity_pages": pages,
+        "token": calls.get("token"),
+        "by_path": by_path,
+    }
+
+
+def run_tool(sb: SandboxServer, prep: PeerRun, work: Path, division: int) -> dict[str, Any]:
+    sb.reset_calls()
+    sb.control("POST", "reset-limits")  # limits are per app: each tool starts with a fresh budget
+    try:
+        run: ProcessRun = run_process(prep.argv, prep.env, cwd=work)
+    finally:
+        if prep.cleanup:
+            prep.cleanup()
+    out = run.as_dict()
+    out["calls"] = calls_summary(sb, division)
+    out["records_per_cpu_s"] = round(run.records / run.cpu_s) if run.cpu_s else None
+    out["records_per_wall_s"] = round(run.records / run.wall_s) if run.wall_s else None
+    return out
+
+
+def raw_loop(sb: SandboxServer, division: int) -> dict[str, Any]:
+    """The floor: requests + json.loads + json.dumps to /dev/null over the same sync pages."""
+    endpoint = load_registry().find(STREAM).sync  # type: ignore[union-attr]
+    assert endpoint is not None
+    select = ",".join(f.name for f in endpoint.scalar_fields)
+    verify = sb.config.get("ca_file", True)
+    token = new_chain(sb.config)["access_token"]
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    url: str | None = sb.api_url(endpoint.path, division)
+    params: dict[str, str] | None = {"$select": select, "$filter": "Timestamp gt 1"}
+    records, pages = 0, 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    with open(os.devnull, "w") as devnull:
+        while url and pages < 100_000:
+            r = session.get(url, params=params, timeout=120, verify=verify)
+            r.raise_for_status()
+            d = json.loads(r.content)["d"]
+            for rec in d["results"]:
+                devnull.write(json.dumps(rec))
+                devnull.write("\n")
+                records += 1
+            url, params, pages = d.get("__next"), None, pages + 1
+    cpu = time.process_time() - cpu0
+    return {
+        "records": records,
+        "pages": pages,
+        "cpu_s": round(cpu, 3),
+        "wall_s": round(time.perf_counter() - wall0, 3),
+        "records_per_cpu_s": round(records / cpu) if cpu else None,
+    }
+
+
+def bench_extract(
+    n: int, work: Path, *, peers: bool, rate_limits: bool = False, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """N rows of TransactionLines in one division: every tool, API calls, CPU, RSS, wall."""
+    tag = f"extract-{n}-{'limits' if rate_limits else 'free'}"
+    wdir = work / tag
+    wdir.mkdir(parents=True, exist_ok=True)
+    with SandboxServer(
+        wdir, seed=1, divisions=1, scale="small", tls=True, no_rate_limits=not rate_limits
+    ) as sb:
+        division = sb.divisions_list[0]
+        log(f"{tag}: seeding {n} rows")
+        seed_rows(sb.data_dir, division, n)
+        total = entity_rows(sb, division)
+        result: dict[str, Any] = {
+            "n_seeded": n,
+            "rows_in_division": total,
+            "minimal_calls": math.ceil(total / 1000) + 1,
+            "tools": {},
+        }
+        tools: dict[str, Callable[[], PeerRun]] = {
+            "ours": lambda: prepare_ours(sb.config, [division], wdir, STREAM)
+        }
+        if peers:
+            for name, prep in PEERS.items():
+                if name not in skip:
+                    tools[name] = functools.partial(prep, sb.config, division, wdir)
+        for name, make in tools.items():
+            log(f"{tag}: {name}")
+            try:
+                result["tools"][name] = run_tool(sb, make(), wdir, division)
+            except Exception as exc:  # noqa: BLE001 - a peer that cannot run is a result
+                result["tools"][name] = {"error": f"{type(exc).__name__}: {exc}"[:2000]}
+        if not rate_limits:
+            log(f"{tag}: raw parse-and-print loop")
+            result["raw_loop"] = raw_loop(sb, division)
+            ours = result["tools"]["ours"].get("records_per_cpu_s")
+            raw = result["raw_loop"]["records_per_cpu_s"]
+            result["ours_vs_raw_cpu_ratio"] = round(ours / raw, 3) if ours and raw else None
+        return result
+
+
+def bench_divisions(per_division: int, work: Path, counts: tuple[int, ...]) -> dict[str, Any]:
+    wdir = work / "divisions"
+    wdir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {"rows_seeded_per_division": per_division, "runs": {}}
+    with SandboxServer(
+        wdir, seed=1, divisions=max(counts), scale="small", tls=True, no_rate_limits=True
+    ) as sb:
+        for d in sb.divisions_list:
+            seed_rows(sb.data_dir, d, per_division, seed=d)
+        for count in counts:
+            divisions = sb.divisions_list[:count]
+            log(f"divisions: D={count}")
+            prep = prepare_ours(sb.config, divisions, wdir, STREAM, tag=f"-d{count}")
+            sb.reset_calls()
+            run = run_process(prep.argv, prep.env, cwd=wdir)
+            rows = sum(entity_rows(sb, d) for d in divisions)
+            calls = sb.calls()
+            out["runs"][str(count)] = {
+                **run.as_dict(),
+                "rows": rows,
+                "calls_total": calls.get("total"),
+                "calls_by_division": calls.get("by_division"),
+                "minimal_calls": sum(math.ceil(entity_rows(sb, d) / 1000) + 1 for d in divisions),
+            }
+    return out
+
+
+def bench_target(orders: int, work: Path, suppliers: int = 50, items: int = 500) -> dict[str, Any]:
+    """BuyOrders -> PurchaseOrders: API calls and seconds per 1,000 orders."""
+    from target_orders import buy_order_messages, pick_suppliers_and_items
+
+    wdir = work / "target"
+    wdir.mkdir(parents=True, exist_ok=True)
+    with SandboxServer(
+        wdir, seed=1, divisions=1, scale="medium", tls=True, no_rate_limits=True
+    ) as sb:
+        sups, its = pick_suppliers_and_items(sb, suppliers, items)
+        text = buy_order_messages(sups, its, orders)
+        stdin = wdir / "buy-orders.jsonl"
+        stdin.write_text(text)
+        cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
+        cfg["division"] = sb.divisions_list[0]
+        cfg_path = wdir / "target.json"
+        cfg_path.write_text(json.dumps(cfg))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_"))}
+        ca = sb.config.get("ca_file")
+        if ca:
+            env.update({"SSL_CERT_FILE": ca, "REQUESTS_CA_BUNDLE": ca})
+        sb.reset_calls()
+        run = run_process(
+            [sys.executable, "-m", "target_exact", "--config", str(cfg_path)],
+            env,
+            cwd=wdir,
+            stdin_path=stdin,
+        )
+        calls = sb.calls()
+        created = _count_purchase_orders(sb)
+        out = run.as_dict()
+        out.update(
+            {
+                "orders": orders,
+                "suppliers": len(sups),
+                "items": len(its),
+                "purchase_orders_in_sandbox": created,
+                "calls": calls,
+                "calls_per_1000_orders": round((calls.get("total") or 0) * 1000 / orders, 1),
+                "seconds_per_1000_orders": round(run.wall_s * 1000 / orders, 2),
+            }
+        )
+        return out
+
+
+def _count_purchase_orders(sb: SandboxServer, prefix: str = "BENCH-") -> int:
+    from target_orders import _all
+
+    rows = _all(
+        sb.session(),
+        sb.api_url("{division}/purchaseorder/PurchaseOrders"),
+        {"$filter": f"Division eq {sb.divisions_list[0]}", "$select": "PurchaseOrderID,YourRef"},
+        sb.config.get("ca_file", True),
+        10**6,
+    )
+    return sum(1 for r in rows if str(r.get("YourRef") or "").startswith(prefix))
+
+
+def machine() -> dict[str, Any]:
+    import psutil
+
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = []
+    for key, res in results["extract"].items():
+        lines.append(
+            f"\n== {key}: {res['rows_in_division']} rows, minimal calls {res['minimal_calls']}"
+        )
+        lines.append(
+            f"{'tool':26} {'rc':>3} {'records':>8} {'calls':>6} {'pages':>6} {'wall s':>8} "
+            f"{'cpu s':>7} {'rec/cpu-s':>10} {'RSS MB':>7}"
+        )
+        for name, t in res["tools"].items():
+            if "error" in t:
+                lines.append(f"{name:26} could not run: {t['error'][:120]}")
+                continue
+            c = t["calls"]
+            lines.append(
+                f"{name:26} {t['returncode']:>3} {t['records']:>8} {c['total']:>6} "
+                f"{c['entity_pages']:>6} {t['wall_s']:>8} {t['cpu_s']:>7} "
+                f"{t['records_per_cpu_s'] or '-':>10} {t['peak_rss_mb']:>7}"
+            )
+        if "raw_loop" in res:
+            r = res["raw_loop"]
+            lines.append(
+                f"{'raw requests+json loop':26} {'':>3} {r['records']:>8} {r['pages']:>6} "
+                f"{'':>6} {r['wall_s']:>8} {r['cpu_s']:>7} {r['records_per_cpu_s']:>10}"
+                f"   ours/raw = {res.get('ours_vs_raw_cpu_ratio')}"
+            )
+    if results.get("limits"):
+        for key, res in results["limits"].items():
+            lines.append(f"\n== {key} (60 calls/min enforced)")
+            for name, t in res["tools"].items():
+                if "error" in t:
+                    lines.append(f"{name:26} could not run: {t['error'][:120]}")
+                    continue
+                floor = (t["calls"]["division"] or 0) / 60
+                lines.append(
+                    f"{name:26} wall {t['wall_s'] / 60:.2f} min for "
+                    f"{t['calls']['division']} division calls (calls/60 = {floor:.2f} min)"
+                )
+    if results.get("rss"):
+        lines.append("\n== peak RSS of ours")
+        for n, r in results["rss"].items():
+            lines.append(f"{n:>10} rows: {r['peak_rss_mb']} MB ({r['records']} records)")
+    if results.get("divisions"):
+        lines.append("\n== divisions (unthrottled)")
+        for d, r in results["divisions"]["runs"].items():
+            lines.append(
+                f"D={d}: {r['rows']} rows, wall {r['wall_s']} s, calls "
+                f"{r['calls_total']} (minimal {r['minimal_calls']}), rc {r['returncode']}"
+            )
+    if results.get("target"):
+        t = results["target"]
+        lines.append(
+            f"\n== target: {t['orders']} buy orders ({t['suppliers']} suppliers, "
+            f"{t['items']} items): {t['calls_per_1000_orders']} calls and "
+            f"{t['seconds_per_1000_orders']} s per 1,000; purchase orders in sandbox: "
+            f"{t['purchase_orders_in_sandbox']}; rc {t['returncode']}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
+    p.add_argument("--no-peers", action="store_true")
+    p.add_argument("--only", default="", help="comma list: extract,limits,rss,divisions,target")
+    p.add_argument("--work", default="", help="scratch dir (default: a temp dir)")
+    p.add_argument("--out", default="", help="results JSON path")
+    p.add_argument(
+        "--rss-rows", default="100000,1000000", help="row counts for the peak-RSS runs of ours"
+    )
+    args = p.parse_args(argv)
+    import tempfile
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="exact-bench-"))
+    sizes = (1500,) if args.quick else (10_000, 100_000)
+    only = set(filter(None, args.only.split(","))) or {
+        "extract",
+        "limits",
+        "rss",
+        "divisions",
+        "target",
+    }
+    if args.quick:
+        only -= {"limits", "rss"}
+    results: dict[str, Any] = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": " ".join(
+            [Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]
+        ),
+        "machine": machine(),
+        "entity": ENTITY,
+        "extract": {},
+        "limits": {},
+        "rss": {},
+    }
+    peers = not args.no_peers
+    out = (
+        Path(args.out)
+        if args.out
+        else HERE / "results" / (("quick-" if args.quick else "") + results["date"][:10] + ".json")
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:  # after every section, so a long run that is stopped keeps what it measured
+        out.write_text(json.dumps(results, indent=2, default=str))
+
+    if "extract" in only:
+        for n in sizes:
+            results["extract"][str(n)] = bench_extract(n, work, peers=peers)
+            save()
+    if "limits" in only:
+        # tap-exact needs ~1,700 calls (60-row pages) for 100k rows: 28 minutes at 60/min; its floor
+        # is reported from the unthrottled run instead of being waited out
+        results["limits"]["100000"] = bench_extract(
+            100_000, work, peers=peers, rate_limits=True, skip=("tap-exact 0.7.1",)
+        )
+        save()
+    if "rss" in only:
+        for n in (int(x) for x in args.rss_rows.split(",") if x):
+            res = results["extract"].get(str(n)) or bench_extract(n, work, peers=False)
+            results["rss"][str(n)] = res["tools"]["ours"]
+            save()
+    if "divisions" in only:
+        results["divisions"] = bench_divisions(300 if args.quick else 20_000, work, (1, 2, 4))
+        save()
+    if "target" in only:
+        results["target"] = bench_target(20 if args.quick else 1000, work)
+        save()
+    print(table(results))
+    save()
+    if not args.quick and not args.out:
+        (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+        from report import update_doc
+
+        update_doc(results)  # the tables of docs/benchmarks.md
+    log(f"results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
