@@ -10,7 +10,7 @@ are compared with what the sandbox holds (``/_sandbox/stats``).
                                      [--python /path/to/python3.10] [--json-out FILE]
 
 Exit codes: 0 every check passed, 1 some check failed, 3 PyPI (the clients) unreachable.
-What each client needed is printed and recorded in docs/readme/fidelity.md.
+What each client needed is printed and recorded in docs/fidelity.md.
 """
 
 from __future__ import annotations

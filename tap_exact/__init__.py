@@ -1,1 +1,1 @@
-"""tap-exact: a Singer tap for Exact Online (see docs/readme/tap.md)."""
+"""tap-exact: a Singer tap for Exact Online (see README.md)."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from tap_exact.tap import TapExact
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
-DIVISION_KEY = "Division"  # partition context key == the record field, see docs/readme/tap.md
+DIVISION_KEY = "Division"  # partition context key == the record field, see README.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
 _RETRY_BASE_SECONDS = 0.5
 _RETRY_CAP_SECONDS = 60.0

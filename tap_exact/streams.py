@@ -160,7 +160,7 @@ class SyncStream(ExactStream):
         record: dict[str, Any] = {name: key for name in self.primary_keys}
         if self.entity.line_grained:
             # Deletions name the order, not its lines: the tombstone carries the order id in
-            # both the line key and the order column (see docs/readme/tap.md, "Deletions").
+            # both the line key and the order column (see README.md, "Deletions").
             for name in self.entity.write_key:
                 record[name] = key
         record[DIVISION_KEY] = division

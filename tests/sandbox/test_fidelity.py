@@ -21,7 +21,7 @@ PYTHON310 = os.environ.get("FIDELITY_PYTHON", "/root/.pyenv/versions/3.10.13/bin
 PYPI_UNREACHABLE = 3
 
 # Requests these clients make that the sandbox refuses today, though the clients were used
-# against the real API (see docs/readme/fidelity.md). Remove an entry when the sandbox is fixed.
+# against the real API (see docs/fidelity.md). Remove an entry when the sandbox is fixed.
 KNOWN_DIVERGENCES: set[tuple[str, str]] = set()
 
 
