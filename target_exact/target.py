@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
+from target_exact.reader import TolerantSingerReader
 from target_exact.results import ResultLog
 from target_exact.settings import TARGET_PROPERTIES, Settings, normalize
 
@@ -32,6 +33,8 @@ class TargetExact(Target):
     name = "target-exact"
     # Version and Python versions in --about come from the distribution, not the plugin name.
     package_name = "tap-exact-online"
+    # One malformed input line fails alone (reader.py) instead of stopping the run.
+    message_reader_class = TolerantSingerReader
     config_jsonschema = TARGET_PROPERTIES.to_dict()
     # Exact asks for sequential requests per division: one sink drains at a time.
     max_parallelism = 1
@@ -138,7 +141,8 @@ class TargetExact(Target):
 
     def process_endofpipe(self) -> None:
         super().process_endofpipe()
-        failed = self.results.failed
+        bad_lines = getattr(self.message_reader, "bad_lines", 0)
+        failed = self.results.failed + bad_lines
         if failed and not self.settings.allow_failures:
             self.logger.error(
                 "%d record(s) failed (see the results in STATE); exiting non-zero "
