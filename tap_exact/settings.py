@@ -10,37 +10,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
 from singer_sdk import typing as th
 
-DEFAULT_BASE_URL = "https://start.exactonline.nl"
+from exact_online.client import base_url_from_config
+from exact_online.settings import connection_properties, relax_types
+
 DEFAULT_LOOKBACK_MINUTES = 10
 DEFAULT_REQUEST_TIMEOUT = 300.0
 DEFAULT_USER_AGENT = "tap-exact"
 
-CONFIG_SCHEMA = th.PropertiesList(
-    th.Property(
-        "base_url", th.StringType, default=DEFAULT_BASE_URL,
-        description="Exact host of the company's country, e.g. https://start.exactonline.nl "
-        "or https://start.exactonline.be (no /api/v1).",
-    ),
-    th.Property(
-        "client_id", th.StringType, required=True, description="OAuth client id of the Exact app."
-    ),
-    th.Property(
-        "client_secret", th.StringType, secret=True, required=True,
-        description="OAuth client secret of the Exact app.",
-    ),
-    th.Property(
-        "refresh_token", th.StringType, secret=True,
-        description="Seeds an EMPTY token store only (e.g. from `exact-auth`). Exact rotates the "
-        "refresh token on every refresh; the current one lives in token_store_path.",
-    ),
-    th.Property(
-        "token_store_path", th.StringType,
-        description="Token file (JSON, mode 0600, locked across processes). Default "
-        "~/.config/exact-online/tokens-<client_id>.json.",
+CONFIG_SCHEMA = relax_types(th.PropertiesList(
+    *connection_properties(
+        required=True,
+        defaults={
+            "response_format": "json",
+            "daily_call_reserve": 0,
+            "request_timeout": DEFAULT_REQUEST_TIMEOUT,
+            "user_agent": DEFAULT_USER_AGENT,
+        },
     ),
     th.Property(
         "divisions", th.ArrayType(th.IntegerType),
@@ -53,63 +41,25 @@ CONFIG_SCHEMA = th.PropertiesList(
         "to a Timestamp via read/sync/Sync/SyncTimestamp where Exact supports it.",
     ),
     th.Property(
-        "response_format", th.StringType, default="json", allowed_values=["json", "xml"],
-        description="json (Accept: application/json, default) or xml (Atom feeds).",
-    ),
-    th.Property(
-        "daily_call_reserve", th.IntegerType, default=0,
-        description="Daily API calls per division left for other apps: the tap stops (state "
-        "saved, exit code 75) before spending them.",
-    ),
-    th.Property(
         "lookback_minutes", th.IntegerType, default=DEFAULT_LOOKBACK_MINUTES,
         description="Modified-bookmark streams: the saved bookmark never passes run start minus "
         "this many minutes, so rows committed late are read again next run.",
-    ),
-    th.Property(
-        "ca_file", th.StringType,
-        description="CA bundle to verify the server with (sandbox TLS, proxies).",
-    ),
-    th.Property(
-        "request_timeout", th.NumberType, default=DEFAULT_REQUEST_TIMEOUT,
-        description="Seconds to wait for one HTTP answer.",
-    ),
-    th.Property(
-        "user_agent", th.StringType, default=DEFAULT_USER_AGENT,
-        description="User-Agent header sent to Exact.",
     ),
     th.Property(
         "stock_warehouse_ids", th.ArrayType(th.StringType),
         description="Only these warehouse GUIDs in stock_positions and item_warehouses "
         "(seed 001 `stock_warehouse_ids`; a comma-separated string is accepted too).",
     ),
-    # HotGlue tap-exact keys, accepted so its users can switch executables.
     th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty).",
     ),
     th.Property(
-        "auth_url", th.StringType,
-        description="HotGlue alias: token URL; its host is used when base_url is not set.",
-    ),
-    th.Property(
-        "access_token", th.StringType, secret=True,
-        description="HotGlue alias: with expires_in and refresh_token, seeds an EMPTY token "
-        "store so the first call needs no refresh; afterwards the token store wins.",
-    ),
-    th.Property(
-        "expires_in", th.StringType,
-        description="HotGlue alias: expiry of access_token, epoch seconds (HotGlue) or seconds "
-        "from now (Exact's token answer).",
-    ),
-    th.Property(
         "redirect_uri", th.StringType,
         description="HotGlue alias: accepted and ignored by the tap (used by exact-auth).",
     ),
-).to_dict()
+).to_dict())
 
-# HotGlue configs put expires_in as a number; accept either.
-CONFIG_SCHEMA["properties"]["expires_in"]["type"] = ["string", "integer", "number", "null"]
 CONFIG_SCHEMA["properties"]["stock_warehouse_ids"]["type"] = ["array", "string", "null"]
 
 
@@ -134,10 +84,6 @@ class TapSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
-        base_url = config.get("base_url") or ""
-        if not base_url and config.get("auth_url"):
-            parts = urlsplit(str(config["auth_url"]))
-            base_url = f"{parts.scheme}://{parts.netloc}"
         divisions = tuple(int(d) for d in config.get("divisions") or ())
         if not divisions and config.get("current_division"):
             divisions = (int(config["current_division"]),)
@@ -145,7 +91,7 @@ class TapSettings:
         if fmt not in ("json", "xml"):
             raise ValueError(f"response_format must be json or xml, not {fmt!r}")
         return cls(
-            base_url=(base_url or DEFAULT_BASE_URL).rstrip("/"),
+            base_url=base_url_from_config(config),
             client_id=str(config.get("client_id") or ""),
             client_secret=str(config.get("client_secret") or ""),
             refresh_token=config.get("refresh_token") or None,

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
+from exact_online.settings import connection_properties
 from target_exact.results import STATE_RESULTS, StateResults
 
 DEFAULT_COMPLETED_STATUS = ("30", "40")
@@ -20,45 +21,14 @@ ALIASES = {
 }
 
 TARGET_PROPERTIES = th.PropertiesList(
-    th.Property(
-        "base_url", th.StringType, description="Exact host, e.g. https://start.exactonline.nl"
-    ),
-    th.Property(
-        "auth_url",
-        th.StringType,
-        description="HotGlue alias: the token URL; its host is used as base_url",
-    ),
-    th.Property("client_id", th.StringType, description="OAuth client id of the Exact app"),
-    th.Property("client_secret", th.StringType, secret=True, description="OAuth client secret"),
-    th.Property(
-        "refresh_token",
-        th.StringType,
-        secret=True,
-        description="Seeds an empty token store only; the store keeps the rotating chain",
-    ),
-    th.Property(
-        "access_token", th.StringType, secret=True, description="HotGlue alias, seeds the store"
-    ),
-    th.Property(
-        "expires_in", th.IntegerType, description="HotGlue alias for the access token lifetime"
-    ),
-    th.Property(
-        "token_store_path",
-        th.StringType,
-        description="Token file shared with tap-exact "
-        "(default ~/.config/exact-online/tokens-<client_id>.json)",
-    ),
+    # No defaults: the client's own apply (ExactClient.from_config).
+    *connection_properties(),
     th.Property(
         "division",
         th.IntegerType,
         description="Division written to (default: the user's current division)",
     ),
     th.Property("current_division", th.IntegerType, description="HotGlue alias of division"),
-    th.Property("response_format", th.StringType, description="json (default) or xml"),
-    th.Property("daily_call_reserve", th.IntegerType, description="API calls per day left unused"),
-    th.Property("request_timeout", th.NumberType, description="Seconds per HTTP request"),
-    th.Property("user_agent", th.StringType, description="User-Agent header"),
-    th.Property("ca_file", th.StringType, description="CA bundle for TLS (sandbox with --tls)"),
     th.Property(
         "external_reference_field",
         th.StringType,

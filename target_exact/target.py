@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
+from exact_online.settings import relax_types
 from target_exact.reader import TolerantSingerReader
 from target_exact.results import ResultLog
 from target_exact.settings import TARGET_PROPERTIES, Settings, normalize
@@ -35,7 +36,7 @@ class TargetExact(Target):
     package_name = "tap-exact-online"
     # One malformed input line fails alone (reader.py) instead of stopping the run.
     message_reader_class = TolerantSingerReader
-    config_jsonschema = TARGET_PROPERTIES.to_dict()
+    config_jsonschema = relax_types(TARGET_PROPERTIES.to_dict())
     # Exact asks for sequential requests per division: one sink drains at a time.
     max_parallelism = 1
 
