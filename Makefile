@@ -25,6 +25,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy exact_online tap_exact target_exact exact_sandbox
 
+# exact_online/data/registry.json from the in-repo reference/ (refresh that: scripts/vendor_reference.py)
 registry:
 	$(PYTHON) scripts/vendor_registry.py
 

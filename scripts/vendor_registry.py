@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Vendor Exact's endpoint reference into ``exact_online/data/registry.json``.
+"""Build ``exact_online/data/registry.json`` from Exact's endpoint reference.
 
-Reads ``../shared/exact-api/endpoints.json`` (or the path given) once, at development time, and
-writes a compact file of facts that ships in the wheel, so a user's install never reads
-``../shared``. Entities group an Exact table's plain, ``/bulk/`` and ``/sync/`` endpoints; the
-grouping rules and the facts not in the reference (``sync/Deleted`` codes, SyncTimestamp support)
-live here, in one place.
+Reads ``reference/endpoints.json.gz`` (the copy kept in the repository by
+``scripts/vendor_reference.py``; ``--source`` takes another ``endpoints.json``, plain or gzipped)
+at development time, and writes a compact file of facts that ships in the wheel, so a user's
+install never reads the reference. Entities group an Exact table's plain, ``/bulk/`` and ``/sync/``
+endpoints; the grouping rules and the facts not in the reference (``sync/Deleted`` codes,
+SyncTimestamp support) live here, in one place.
 
     python scripts/vendor_registry.py [--source PATH] [--check]
 """
@@ -13,13 +14,14 @@ live here, in one place.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "exact-api" / "endpoints.json"
+DEFAULT_SOURCE = ROOT / "reference" / "endpoints.json.gz"
 TARGET = ROOT / "exact_online" / "data" / "registry.json"
 
 # Sync/bulk paths whose plain twin has another service or name.
@@ -29,7 +31,7 @@ ALIASES = {
     "financial/transactionlines": "financialtransaction/transactionlines",
 }
 
-# sync/Deleted EntityType codes (FACTS.md, "Sync API"), mapped to the entity they delete.
+# sync/Deleted EntityType codes (reference/FACTS.md, "Sync API"), mapped to the entity they delete.
 DELETED_ENTITY_TYPES = {
     1: "financialtransaction/TransactionLines", 2: "crm/Accounts", 3: "crm/Addresses",
     4: "documents/DocumentAttachments", 5: "crm/Contacts", 6: "documents/Documents",
@@ -59,7 +61,8 @@ NO_REST_ENTITY = {
     "logistics/itemaccounts", "manufacturing/requirementissues", "sales/discounttables"
 }
 
-# read/sync/Sync/SyncTimestamp is not available for these sync endpoints (FACTS.md).
+# read/sync/Sync/SyncTimestamp is not available for these sync endpoints
+# (reference/FACTS.md).
 NO_SYNC_TIMESTAMP = {"Items", "StockPositions", "ItemWarehouses", "Accounts", "SupplierItem"}
 
 
@@ -227,12 +230,17 @@ def record_key(eps: dict) -> tuple[list[str], bool]:
     return (["ID"] if "ID" in fields else []), False
 
 
+def read_reference(path: Path) -> dict:
+    raw = path.read_bytes()
+    return json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--check", action="store_true", help="fail if the vendored file is stale")
     args = ap.parse_args()
-    data = build(json.loads(args.source.read_text(encoding="utf-8")))
+    data = build(read_reference(args.source))
     text = json.dumps(data, separators=(",", ":"), sort_keys=False) + "\n"
     if args.check:
         current = TARGET.read_text(encoding="utf-8") if TARGET.exists() else ""

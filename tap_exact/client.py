@@ -7,14 +7,12 @@ conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Iterable, Iterator
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import ParseResult
 
 import requests
+from singer_sdk import StreamSchema
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
@@ -27,23 +25,17 @@ from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
 from exact_online.registry import Endpoint, Entity
 from tap_exact.pagination import ExactPaginator, decoded_page
+from tap_exact.schema_source import REGISTRY_SCHEMAS
 
 if TYPE_CHECKING:
     from exact_online.auth import ExactOAuthAuthenticator
     from tap_exact.runtime import TapRuntime
     from tap_exact.tap import TapExact
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 DIVISION_KEY = "Division"  # partition context key == the record field, see README.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
 _RETRY_BASE_SECONDS = 0.5
 _RETRY_CAP_SECONDS = 60.0
-
-
-@cache
-def load_schema(stream: str) -> str:
-    """The committed schema text of a stream (``tap_exact/schemas/<stream>.json``)."""
-    return (SCHEMA_DIR / f"{stream}.json").read_text("utf-8")
 
 
 class ExactFatalError(FatalAPIError):
@@ -59,12 +51,13 @@ class ExactStream(RESTStream[ParseResult | None]):
     endpoint: ClassVar[Endpoint]
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
     _LOG_REQUEST_METRICS = False  # the progress lines and summary say the same, once
+    schema = StreamSchema(REGISTRY_SCHEMAS)  # built from the registry entity named like the stream
 
     def __init__(self, tap: TapExact) -> None:
         self._runtime_source = tap
         self._division: int | None = None
         self._pages_in_partition = 0
-        super().__init__(tap=tap, name=self.name, schema=json.loads(load_schema(self.name)))
+        super().__init__(tap=tap, name=self.name)
 
     # ---- shared services ----------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """JSON schema for a stream, from the Edm types of its read endpoint in the registry.
 
-``scripts/generate_schemas.py`` writes the result to ``tap_exact/schemas/<stream>.json``
-(committed); the tap reads those files, so the catalog only changes when someone regenerates them.
+Built at run time through ``schema_source.RegistrySchema`` (the SDK's schema-source hook); the
+catalog changes only when the vendored registry does, and ``tests/tap/snapshots/catalog.json``
+guards it.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class TapExact(Tap):
     message_writer_class = MsgSpecWriter
 
     def discover_streams(self) -> list[Stream]:
-        # Built from the registry and the committed schemas: no network, no token store.
+        # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         return [cls(self) for cls in stream_classes()]
 
     @cached_property

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from exact_online.registry import load_registry
+from tap_exact.schema_source import REGISTRY_SCHEMAS
 from tap_exact.settings import CONFIG_SCHEMA
 from tap_exact.streams import SEED_001, stream_class
 from tap_exact.tap import TapExact
@@ -89,8 +90,7 @@ def test_seed_001_streams_are_as_checked_by_hand() -> None:
 
 
 def test_schema_types_follow_the_edm_types() -> None:
-    schema = json.loads((Path(__file__).parents[2] / "tap_exact/schemas/purchase_orders.json")
-                        .read_text())["properties"]
+    schema = REGISTRY_SCHEMAS.get_schema("purchase_orders")["properties"]
     assert schema["Timestamp"]["type"] == ["integer", "null"]
     assert schema["Modified"] == {"type": ["string", "null"], "format": "date-time"}
     assert schema["Quantity"]["type"] == ["number", "null"]
@@ -98,6 +98,5 @@ def test_schema_types_follow_the_edm_types() -> None:
     assert schema["IsBatchNumberItem"]["type"] == ["integer", "null"]  # Edm.Byte
     assert schema["ID"]["type"] == ["string", "null"]
     assert "_sdc_deleted_at" in schema and "PurchaseOrderLines" not in schema
-    warehouses = json.loads((Path(__file__).parents[2] / "tap_exact/schemas/warehouses.json")
-                            .read_text())["properties"]
+    warehouses = REGISTRY_SCHEMAS.get_schema("warehouses")["properties"]
     assert "_sdc_deleted_at" not in warehouses and "Division" in warehouses

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tap_exact.client import SCHEMA_DIR
+from tap_exact.schema_source import REGISTRY_SCHEMAS
 from tap_exact.streams import SEED_001_STREAMS
 
 from .conftest import expected_count, run_tap
@@ -29,7 +29,7 @@ def test_seed_streams_count_and_types(sandbox: Any, tmp_path: Path, response_for
 
     checker = jsonschema.FormatChecker()
     for stream, records in run.records.items():
-        schema = json.loads((SCHEMA_DIR / f"{stream}.json").read_text())
+        schema = REGISTRY_SCHEMAS.get_schema(stream)
         validator = jsonschema.Draft7Validator(schema, format_checker=checker)
         for record in records:
             errors = sorted(validator.iter_errors(record), key=str)
