@@ -27,7 +27,7 @@ from target_exact.settings import Settings
 from target_exact.writes import Writer, WriteUncertain
 
 INVALID = "__target_exact_invalid__"
-_SDC_KEEP = ("_sdc_deleted_at",)
+_ADDED = "__target_exact_added__"  # key properties the record lacked, added as None
 
 
 class CollectingValidator(BaseJSONSchemaValidator):
@@ -81,6 +81,16 @@ class ExactSink(BatchSink):
         self.ctx: WriteContext = context
         super().__init__(target, stream_name, schema, key_properties)
 
+    def preprocess_record(self, record: dict, context: dict) -> dict:
+        # The SDK stops the run on a record without its key properties (next step): fail the
+        # record instead, and leave the added keys out of its result.
+        missing = [name for name in self.key_properties if name not in record]
+        if missing:
+            record.setdefault(INVALID, f"{missing[0]}: is missing (a key property of the stream)")
+            record[_ADDED] = missing
+            record.update(dict.fromkeys(missing))
+        return record
+
     def get_validator(self) -> BaseJSONSchemaValidator | None:
         if not self.validate_schema:
             return None
@@ -122,7 +132,9 @@ class ExactSink(BatchSink):
             result = self._write(record)
             if isinstance(result, Exception):
                 fatal = result
-                result = RecordResult("failed", error=str(fatal))
+                result = RecordResult(
+                    "failed", external_id=self.external_id(record), error=str(fatal)
+                )
             self.ctx.results.add(self.stream_name, _public(record), result)
             if result.outcome == "failed":
                 self.logger.error(
@@ -189,7 +201,9 @@ def describe(exc: Exception) -> str:
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k != INVALID}
+    """The record as it came in (for its result's hash)."""
+    hidden = {INVALID, _ADDED, *record.get(_ADDED, ())}
+    return {k: v for k, v in record.items() if k not in hidden}
 
 
 def present(values: Iterable[Any]) -> list[str]:

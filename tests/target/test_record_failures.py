@@ -132,3 +132,27 @@ def test_what_stops_a_run() -> None:
     assert not run_fatal(ValueError("invalid literal for int() with base 10: 'abc'"))
     assert describe(ValueError("bad")) == "ValueError: bad"
     assert describe(KeyError("Item")) == "KeyError: 'Item'"
+
+
+def test_record_without_its_key_property_fails_alone(
+    run_target: Runner, module_sandbox: SandboxServer, exact: Exact
+) -> None:
+    records = [buy_order("RF-KEY-1"), buy_order("RF-KEY-2"), buy_order("RF-KEY-3")]
+    del records[1]["id"]
+    lines = [
+        {
+            "type": "SCHEMA",
+            "stream": "BuyOrders",
+            "schema": BUY_ORDER_SCHEMA,
+            "key_properties": ["id"],
+        },
+        *({"type": "RECORD", "stream": "BuyOrders", "record": r} for r in records),
+    ]
+    module_sandbox.reset_calls()
+    result = run_target(target_config(module_sandbox), "".join(json.dumps(x) + "\n" for x in lines))
+    assert result.exit_code == 1
+    marks = result.bookmarks("BuyOrders")
+    assert [m["success"] for m in marks] == [True, False, True]
+    assert marks[1]["error"] == "id: is missing (a key property of the stream)"
+    assert orders_in_exact(exact, ["RF-KEY-1", "RF-KEY-3"]) == ["RF-KEY-1", "RF-KEY-3"]
+    assert posts(module_sandbox) == 2
