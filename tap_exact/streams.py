@@ -223,11 +223,10 @@ class DeletedStream(SyncStream):
                 continue
             count += 1
             yield {name: row.get(name) for name in self.schema["properties"] if name in row}
-        if log.high_water > (saved or 0):
-            state["replication_key"] = "Timestamp"
-            state["replication_key_value"] = log.high_water
         self.runtime.progress.rows(self.name, count)
-        super(SyncStream, self).checkpoint()
+        # The log's high water is this stream's bookmark: SyncStream.checkpoint saves it.
+        self._max_seen = log.high_water
+        self.checkpoint()
 
     def deletion_bookmark(self, division: int) -> int | None:
         state = self.get_context_state({DIVISION_KEY: division})

@@ -56,7 +56,11 @@ class TapExact(Tap):
         return lowest if consumers else None
 
     def run_sync(self) -> int:
-        """Sync every selected stream; the exit code (0, or 75 when the daily limit stops us)."""
+        """Sync every selected stream; the exit code (0, or 75 when the daily limit stops us).
+
+        The one place of the run's end: the summary table, and on a spent daily budget the
+        saved STATE and exit code 75 (see :meth:`invoke` for why it is not a hook of the SDK).
+        """
         code = 0
         try:
             self.sync_all()
@@ -65,17 +69,20 @@ class TapExact(Tap):
             self.state_writer.write_state(self.state)
             self.logger.error(
                 "Stopped: %s. State is saved; the next run resumes from it (exit code %d).",
-                exc, EXIT_DAILY_LIMIT,
+                exc,
+                EXIT_DAILY_LIMIT,
             )
             code = EXIT_DAILY_LIMIT
         finally:
-            if "runtime" in self.__dict__:
-                runtime = self.runtime
-                client_calls = (
-                    sum(runtime.client.api_calls.values()) if "client" in runtime.__dict__ else 0
-                )
-                self.logger.info("Sync summary:\n%s", runtime.progress.summary(client_calls))
+            self._log_summary()
         return code
+
+    def _log_summary(self) -> None:
+        if "runtime" not in self.__dict__:
+            return  # nothing was read: the runtime is built on the first request
+        runtime = self.runtime
+        calls = sum(runtime.client.api_calls.values()) if "client" in runtime.__dict__ else 0
+        self.logger.info("Sync summary:\n%s", runtime.progress.summary(calls))
 
     @classmethod
     def invoke(  # type: ignore[override]
@@ -87,7 +94,10 @@ class TapExact(Tap):
         state: t.IO[str] | None = None,
         catalog: t.IO[str] | None = None,
     ) -> None:
-        # Tap.invoke, plus the summary table and exit code 75 on the daily limit.
+        # Tap.invoke with run_sync in place of sync_all. singer-sdk 0.54 has no hook for this:
+        # sync_all is @final, nothing runs after it (summary) or when it raises (save STATE),
+        # and the exit code cannot be set. So Tap.invoke's few lines (build the tap, sync) are
+        # repeated here, and PluginBase.invoke (--about, version) is called as Tap.invoke does.
         super(Tap, cls).invoke(about=about, about_format=about_format)
         cls.print_version(print_fn=cls.logger.info)
         tap = cls(

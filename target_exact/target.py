@@ -5,27 +5,22 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
 from exact_online.settings import relax_types
+from target_exact.context import WriteContext
 from target_exact.reader import TolerantSingerReader
 from target_exact.results import ResultLog
-from target_exact.settings import TARGET_PROPERTIES, Settings, normalize
+from target_exact.settings import TARGET_PROPERTIES, Settings
+from target_exact.sinks.base import ExactSink
+from target_exact.sinks.buy_orders import BuyOrdersSink
+from target_exact.sinks.documents import HOTGLUE_DOCUMENT_SINKS
+from target_exact.sinks.native import NativeSink, native_entity
 
-if TYPE_CHECKING:
-    from exact_online.client import ExactClient
-    from target_exact.lookups import Lookups
-    from target_exact.writes import Writer
-
-
-def hotglue_sinks() -> dict[str, type[Sink]]:
-    from target_exact.sinks.buy_orders import BuyOrdersSink
-    from target_exact.sinks.documents import HOTGLUE_DOCUMENT_SINKS
-
-    return {"BuyOrders": BuyOrdersSink, **HOTGLUE_DOCUMENT_SINKS}
+HOTGLUE_SINKS: dict[str, type[ExactSink]] = {"BuyOrders": BuyOrdersSink, **HOTGLUE_DOCUMENT_SINKS}
 
 
 class TargetExact(Target):
@@ -44,73 +39,37 @@ class TargetExact(Target):
         super().__init__(*args, **kwargs)
         self.settings = Settings.from_config(self.config)
         self.results = ResultLog()
-        self._client: ExactClient | None = None
-        self._division: int | None = None
-        self._lookups: dict[int, Lookups] = {}
-        self._writers: dict[tuple[int, str], Writer] = {}
         self._incoming_state: dict[str, Any] | None = None
         self._last_state_line: str | None = None
-        self._lock = threading.RLock()
         self._stdout_lock = threading.Lock()
-
-    # shared resources
-    @property
-    def client(self) -> ExactClient:
-        with self._lock:
-            if self._client is None:
-                from exact_online.client import ExactClient
-
-                self._client = ExactClient.from_config(normalize(self.config))
-            return self._client
-
-    def default_division(self) -> int:
-        with self._lock:
-            if self._division is None:
-                self._division = self.settings.division or self.client.current_division()
-            return self._division
-
-    def lookups(self, division: int) -> Lookups:
-        from target_exact.lookups import Lookups
-
-        with self._lock:
-            if division not in self._lookups:
-                self._lookups[division] = Lookups(self.client, division)
-            return self._lookups[division]
-
-    def writer(self, division: int, stream: str) -> Writer:
-        from target_exact.writes import Writer
-
-        with self._lock:
-            key = (division, stream)
-            if key not in self._writers:
-                client = None if self.settings.dry_run else self.client
-                self._writers[key] = Writer(
-                    client,
-                    division,
-                    dry_run=self.settings.dry_run,
-                    stream=stream,
-                    out=sys.stdout,
-                    lock=self._stdout_lock,
-                )
-            return self._writers[key]
+        # All that sinks may use of the run; each sink class is bound to it in get_sink_class.
+        self.write_context = WriteContext(
+            self.config, self.settings, self.results, self.emit_results, self._stdout_lock
+        )
+        self._bound: dict[type[ExactSink], type[ExactSink]] = {}
 
     # streams
     def get_sink_class(self, stream_name: str) -> type[Sink]:
+        """The sink class for a stream, bound to this run's :class:`WriteContext`."""
+        cls = self.sink_class_for(stream_name)
+        if cls not in self._bound:
+            self._bound[cls] = cls.bound(self.write_context)
+        return self._bound[cls]
+
+    @staticmethod
+    def sink_class_for(stream_name: str) -> type[ExactSink]:
         """HotGlue names first, then native Exact entities (``items`` is native, ``Items``
         HotGlue), then HotGlue names in any case."""
-        from target_exact.sinks.native import NativeSink, native_entity
-
-        sinks = hotglue_sinks()
-        if stream_name in sinks:
-            return sinks[stream_name]
+        if stream_name in HOTGLUE_SINKS:
+            return HOTGLUE_SINKS[stream_name]
         if native_entity(stream_name) is not None:
             return NativeSink
-        for name, cls in sinks.items():
+        for name, cls in HOTGLUE_SINKS.items():
             if name.lower() == stream_name.lower():
                 return cls
         raise ValueError(
             f"target-exact cannot write stream {stream_name!r}: not a HotGlue stream "
-            f"({', '.join(sorted(sinks))}) and not a writable Exact entity"
+            f"({', '.join(sorted(HOTGLUE_SINKS))}) and not a writable Exact entity"
         )
 
     # results and state

@@ -20,6 +20,14 @@ from typing import Any
 
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
+from target_exact.mapping.rules import (
+    as_float,
+    quantity_in_purchase_units,
+    receipt_date,
+    round_quantity,
+    sku_sort_key,
+    unit_factor_for,
+)
 
 
 @dataclass
@@ -149,15 +157,6 @@ def build_purchase_order(
     external_reference: str | None,
 ) -> PurchaseOrderPlan:
     """The purchase order for a parsed buy order with resolved ids; raises :class:`RecordError`."""
-    from target_exact.mapping.rules import (
-        as_float,
-        quantity_in_purchase_units,
-        receipt_date,
-        round_quantity,
-        sku_sort_key,
-        unit_factor_for,
-    )
-
     header_date = order.receipt_date or receipt_date(order.order_date, supplier.lead_days)
     header: dict[str, Any] = {
         "Supplier": supplier.id,

@@ -12,6 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# Exact stores numbers as doubles (15 significant digits); larger magnitudes are never real
+# quantities or amounts, and would overflow the decimal arithmetic of the rules (28 digits).
+MAX_NUMBER = Decimal("1e15")
+MAX_INTEGER = Decimal(2**63)  # Edm.Int64
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\}?$")
 
 
@@ -47,6 +51,20 @@ def text(value: Any, field: str, *, required: bool = False) -> str | None:
 
 def number(value: Any, field: str, *, required: bool = False) -> Decimal | None:
     """A decimal number; accepts numbers and numeric strings (``"12,5"`` is refused)."""
+    return _decimal(value, field, MAX_NUMBER, required=required)
+
+
+def integer(value: Any, field: str) -> int | None:
+    """A whole number within Edm.Int64."""
+    n = _decimal(value, field, MAX_INTEGER)
+    if n is None:
+        return None
+    if n != n.to_integral_value():
+        raise RecordError(field, f"not a whole number: {_short(value)}")
+    return int(n)
+
+
+def _decimal(value: Any, field: str, limit: Decimal, *, required: bool = False) -> Decimal | None:
     if value is None or value == "" or value is False:
         if required:
             raise RecordError(field, "is required")
@@ -59,16 +77,9 @@ def number(value: Any, field: str, *, required: bool = False) -> Decimal | None:
         raise RecordError(field, f"not a number: {_short(value)}") from None
     if not result.is_finite():
         raise RecordError(field, f"not a finite number: {_short(value)}")
+    if result.copy_abs() >= limit:  # copy_abs: no context, so no overflow
+        raise RecordError(field, f"value {_short_text(value)} is out of range")
     return result
-
-
-def integer(value: Any, field: str) -> int | None:
-    n = number(value, field)
-    if n is None:
-        return None
-    if n != n.to_integral_value():
-        raise RecordError(field, f"not a whole number: {_short(value)}")
-    return int(n)
 
 
 def boolean(value: Any, field: str) -> bool | None:
@@ -185,6 +196,12 @@ def first(record: Mapping[str, Any], *names: str) -> tuple[str, Any]:
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _short_text(value: Any) -> str:
+    """The value as the user wrote it (``1e30``, not ``'1e30'``), shortened."""
+    raw = str(value).strip()
+    return raw if len(raw) <= 40 else raw[:37] + "..."
 
 
 def _short(value: Any) -> str:

@@ -25,6 +25,7 @@ from target_exact.mapping.buy_orders import (
 from target_exact.mapping.fields import RecordError
 from target_exact.results import Outcome, RecordResult
 from target_exact.sinks.base import ExactSink
+from target_exact.sinks.transfers import write_buy_order_as_transfer
 
 ORDERS = "purchaseorder/PurchaseOrders"
 LINES = "purchaseorder/PurchaseOrderLines"
@@ -90,7 +91,7 @@ class BuyOrdersSink(ExactSink):
         todo = sorted({r for r in refs if (division, r) not in self._by_ref})
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i : i + CHUNK]
-            rows = self.target.client.find(
+            rows = self.ctx.client.find(
                 ORDERS,
                 division=division,
                 filter=scoped_filter(
@@ -108,7 +109,7 @@ class BuyOrdersSink(ExactSink):
 
     def _find_by_ref(self, division: int, ref: str) -> str | None:
         field = self.settings.external_reference_field
-        rows = self.target.client.find(
+        rows = self.ctx.client.find(
             ORDERS,
             division=division,
             filter=scoped_filter(ORDERS, division, eq(field, ref, "Edm.String"), [field]),
@@ -133,8 +134,6 @@ class BuyOrdersSink(ExactSink):
                 "is required: the source id is the external reference that makes writes idempotent",
             )
         if self.settings.export_stock_transfers:
-            from target_exact.sinks.transfers import write_buy_order_as_transfer
-
             return write_buy_order_as_transfer(self, division, order)
         lk = self.lookups(division)
         supplier = lk.account(order.supplier_ref)
@@ -173,7 +172,7 @@ class BuyOrdersSink(ExactSink):
         return self._update(division, order, plan, existing)
 
     def _existing(self, division: int, order: BuyOrderInput) -> dict[str, Any] | None:
-        client = self.target.client
+        client = self.ctx.client
         order_id = order.remote_id
         if order_id is None and order.source_id is not None:
             key = (division, order.source_id)
@@ -217,7 +216,7 @@ class BuyOrdersSink(ExactSink):
             k: v for k, v in plan.header.items() if k != self.settings.external_reference_field
         }
         header_changes = changes(current, header)
-        client = self.target.client
+        client = self.ctx.client
         existing_lines = list(
             client.iter_records(
                 LINES,
@@ -261,7 +260,7 @@ class BuyOrdersSink(ExactSink):
         self, division: int, order_id: str, known: set[str], body: dict[str, Any]
     ) -> str | None:
         """After a lost answer: a line of the order that was not there before, for the same item."""
-        rows = self.target.client.iter_records(
+        rows = self.ctx.client.iter_records(
             LINES,
             division=division,
             query=Query(select=["ID", "Item"], filter=eq("PurchaseOrderID", order_id, "Edm.Guid")),

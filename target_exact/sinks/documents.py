@@ -11,21 +11,21 @@ order) is reported and left alone. Lines of the other documents are not changed 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from exact_online.odata import Query, eq, literal
 from exact_online.registry import Entity, load_registry
+from target_exact import specs
 from target_exact.diff import LineChanges, changes, diff_lines
 from target_exact.mandatory_filter import scoped_filter
-from target_exact.mapping import documents as m
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean
 from target_exact.results import Outcome, RecordResult
 from target_exact.sinks.base import ExactSink
+from target_exact.specs import DocSpec
 
 
 class SinkResolve:
@@ -64,38 +64,6 @@ class SinkResolve:
         return self.settings.default_warehouse
 
 
-@dataclass(frozen=True)
-class Frozen:
-    """When Exact refuses changes to a document: ``field`` holds a status that ``applies``."""
-
-    field: str
-    applies: Callable[[Any], bool]
-    reason: str
-
-
-@dataclass(frozen=True)
-class DocSpec:
-    entity_name: str
-    mapper: Callable[[dict[str, Any], Any], m.Mapped]
-    line_entities: dict[str, str] = field(default_factory=dict)
-    fallback_reference: str = "Description"
-    # line field -> the line entity's field naming its document: these lines are diffed on update
-    line_parents: dict[str, str] = field(default_factory=dict)
-    frozen: Frozen | None = None
-
-    @property
-    def entity(self) -> Entity:
-        entity = load_registry().find(self.entity_name)
-        assert entity is not None
-        return entity
-
-    def reference_field(self, wanted: str) -> str:
-        plain = self.entity.plain
-        if plain is not None and wanted in plain.field_map:
-            return wanted
-        return self.fallback_reference
-
-
 def find_document(
     sink: ExactSink, spec: DocSpec, division: int, lookup: dict[str, str]
 ) -> str | None:
@@ -104,7 +72,7 @@ def find_document(
     for name, value in lookup.items():
         lhs = f"trim({name})" if name == "Code" else name
         parts.append(f"{lhs} eq {literal(value, 'Edm.String')}")
-    rows = sink.target.client.find(
+    rows = sink.ctx.client.find(
         spec.entity.qualified_name,
         division=division,
         filter=scoped_filter(spec.entity.qualified_name, division, " and ".join(parts), lookup),
@@ -133,7 +101,7 @@ def write_document(
     body = clean(entity, mapped.body, strict=True, lines=lines)
     key = entity.write_key[0]
     writer = sink.writer(division)
-    client = sink.target.client
+    client = sink.ctx.client
     existing = mapped.remote_id
     if existing is not None and not writer.dry_run:
         if client.get_one(entity.qualified_name, existing, division=division, select=[key]) is None:
@@ -210,7 +178,7 @@ class DocumentLines:
     def _rows(self, select: list[str]) -> list[dict[str, Any]]:
         query = Query(select=select, filter=eq(self.parent, self.document_id, "Edm.Guid"))
         return list(
-            self.sink.target.client.iter_records(
+            self.sink.ctx.client.iter_records(
                 self.entity.qualified_name, division=self.division, query=query
             )
         )
@@ -259,61 +227,35 @@ class DocumentSink(ExactSink):
 
 
 class ShopOrdersSink(DocumentSink):
-    spec = DocSpec("manufacturing/ShopOrders", m.map_shop_order)
+    spec = specs.SHOP_ORDERS
 
 
 class WarehouseTransfersSink(DocumentSink):
-    spec = DocSpec(
-        "inventory/WarehouseTransfers",
-        m.map_warehouse_transfer,
-        {"WarehouseTransferLines": "inventory/WarehouseTransferLines"},
-        line_parents={"WarehouseTransferLines": "TransferID"},
-        # FACTS.md: only open transfers (Status 10) can be changed.
-        frozen=Frozen("Status", lambda s: s is not None and int(s) != 10, "transfer is not open"),
-    )
+    spec = specs.WAREHOUSE_TRANSFERS
 
 
 class SuppliersSink(DocumentSink):
-    spec = DocSpec("crm/Accounts", m.map_supplier, fallback_reference="Name")
+    spec = specs.SUPPLIERS
 
 
 class ItemsSink(DocumentSink):
-    spec = DocSpec("logistics/Items", m.map_item, fallback_reference="Code")
+    spec = specs.ITEMS
 
 
 class SalesOrdersSink(DocumentSink):
-    spec = DocSpec(
-        "salesorder/SalesOrders",
-        m.map_sales_order,
-        {"SalesOrderLines": "salesorder/SalesOrderLines"},
-        line_parents={"SalesOrderLines": "OrderID"},
-        # FACTS.md: a completed sales order (Status 21) cannot be updated.
-        frozen=Frozen(
-            "Status", lambda s: s is not None and int(s) == 21, "sales order is completed"
-        ),
-    )
+    spec = specs.SALES_ORDERS
 
 
 class PurchaseInvoicesSink(DocumentSink):
-    spec = DocSpec(
-        "purchase/PurchaseInvoices",
-        m.map_purchase_invoice,
-        {"PurchaseInvoiceLines": "purchase/PurchaseInvoiceLines"},
-    )
+    spec = specs.PURCHASE_INVOICES
 
 
 class PurchaseEntriesSink(DocumentSink):
-    spec = DocSpec(
-        "purchaseentry/PurchaseEntries",
-        m.map_purchase_entry,
-        {"PurchaseEntryLines": "purchaseentry/PurchaseEntryLines"},
-    )
+    spec = specs.PURCHASE_ENTRIES
 
 
 class UpdateInventorySink(DocumentSink):
-    spec = DocSpec(
-        "inventory/StockCounts", m.map_stock_count, {"StockCountLines": "inventory/StockCountLines"}
-    )
+    spec = specs.STOCK_COUNTS
 
 
 HOTGLUE_DOCUMENT_SINKS: dict[str, type[ExactSink]] = {

@@ -64,15 +64,7 @@ class NativeSink(ExactSink):
         return None if value in (None, "") else str(value)
 
     def write_record(self, record: dict[str, Any]) -> RecordResult:
-        division = (
-            self.division_of(record)
-            if "division" in record
-            else (
-                int(record["Division"])
-                if record.get("Division")
-                else self.target.default_division()
-            )
-        )
+        division = self.division_of(record, "division" if "division" in record else "Division")
         entity = self.entity
         key = entity.write_key[0]
         deleted = record.get("_sdc_deleted_at")
@@ -114,7 +106,7 @@ class NativeSink(ExactSink):
         if ref:
 
             def find() -> str | None:
-                rows = self.target.client.find(
+                rows = self.ctx.client.find(
                     entity.qualified_name,
                     division=division,
                     filter=scoped_filter(

@@ -6,21 +6,19 @@ The source id is the transfer's ``Description`` (warehouse transfers have no You
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from target_exact.mapping.buy_orders import BuyOrderInput
 from target_exact.mapping.fields import RecordError
 from target_exact.results import RecordResult
-
-if TYPE_CHECKING:
-    from target_exact.sinks.buy_orders import BuyOrdersSink
+from target_exact.sinks.base import ExactSink
+from target_exact.sinks.documents import write_document
+from target_exact.specs import WAREHOUSE_TRANSFERS
 
 
 def write_buy_order_as_transfer(
-    sink: BuyOrdersSink, division: int, order: BuyOrderInput
+    sink: ExactSink, division: int, order: BuyOrderInput
 ) -> RecordResult:
-    from target_exact.sinks.documents import WarehouseTransfersSink, write_document
-
     settings = sink.settings
     if not settings.stock_transfer_from or not settings.stock_transfer_to:
         raise RecordError(
@@ -43,4 +41,4 @@ def write_buy_order_as_transfer(
             for line in order.lines
         ],
     }
-    return write_document(sink, WarehouseTransfersSink.spec, record, division)
+    return write_document(sink, WAREHOUSE_TRANSFERS, record, division)
