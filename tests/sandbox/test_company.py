@@ -14,7 +14,8 @@ import pytest
 from exact_online.registry import load_registry
 from exact_sandbox.clock import Clock
 from exact_sandbox.company import SCALES, generate
-from exact_sandbox.company_rows import STORE_OWNED, ean13_valid, entity_fields
+from exact_sandbox.company.sink import STORE_OWNED, entity_fields
+from exact_sandbox.company.values import ean13_valid
 from exact_sandbox.store import Store
 
 DIVISIONS = [3001001, 3001002]
