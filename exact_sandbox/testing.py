@@ -166,6 +166,8 @@ class SandboxServer:
                     self.proc.wait(10)
             if self._drainer is not None:
                 self._drainer.join(5)  # the log's last lines, e.g. why it did not start
+                if not self._drainer.is_alive() and self.proc.stderr is not None:
+                    self.proc.stderr.close()
                 self._drainer = None
             if self.proc.stdout is not None:
                 self.proc.stdout.close()

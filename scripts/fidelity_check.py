@@ -24,6 +24,7 @@ import shutil
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -578,13 +579,17 @@ def main(argv: list[str] | None = None) -> int:
         print("PyPI unreachable: cannot install the clients", file=sys.stderr)
         return PYPI_UNREACHABLE
     results: list[ClientResult] = []
-    with Sandbox(work) as sb:
+    # the venvs are cached in `work`; the sandbox and the clients' files are this run's own, so
+    # runs from several checkouts sharing the cache do not pull each other's data away
+    (work / "runs").mkdir(exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="run-", dir=work / "runs") as run_dir,
+        Sandbox(Path(run_dir)) as sb,
+    ):
         stats = sb.stats()
         for client in clients:
-            client_work = work / "runs" / client
-            if client_work.exists():
-                shutil.rmtree(client_work)
-            client_work.mkdir(parents=True)
+            client_work = Path(run_dir) / client
+            client_work.mkdir()
             try:
 
                 def make_venv(name: str) -> Path:
