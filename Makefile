@@ -33,7 +33,7 @@ demo: install
 	$(PY) scripts/demo.py
 
 bench: install
-	$(PY) benchmarks/run.py
+	$(PY) -m benchmarks.run
 
 reliability: install
 	$(VENV)/bin/pytest tests/reliability -m reliability --reliability-scale=large

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,29 +38,54 @@ PYTHON310 = Path("/root/.pyenv/versions/3.10.13/bin/python")
 PEER_PACKAGES = {"tap-exact": "tap-exact==0.7.1", "tap-exactonline": "tap-exactonline==0.2.24"}
 
 
-def python310() -> str:
+def find_python310() -> str | None:
     """Python 3.10 for the peers (they pin old singer-sdk releases): pyenv's, else one on PATH."""
     if PYTHON310.exists():
         return str(PYTHON310)
-    for name in ("python3.10",):
-        found = subprocess.run(["which", name], capture_output=True, text=True, check=False)
-        if found.returncode == 0:
-            return found.stdout.strip()
-    raise RuntimeError("the peers need Python 3.10 (pyenv install 3.10.13)")
+    return shutil.which("python3.10")
+
+
+def python310() -> str:
+    found = find_python310()
+    if found is None:
+        raise RuntimeError("the peers need Python 3.10 (pyenv install 3.10.13)")
+    return found
+
+
+def peer_venv(
+    path: Path, packages: Sequence[str], python: str | None = None, log: Path | None = None
+) -> Path:
+    """A throwaway venv at ``path`` with ``packages`` pip-installed, reused while a marker file
+    records the same pins (shared by the benchmarks and scripts/fidelity_check.py)."""
+    marker = path / ".fidelity-installed"  # the name cached fidelity venvs already carry
+    wanted = "\n".join(packages)
+    if marker.exists() and marker.read_text() == wanted:
+        return path
+    if path.exists():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([python or python310(), "-m", "venv", str(path)], check=True, timeout=300)
+    install = [str(path / "bin" / "python"), "-m", "pip", "install", "-q", *packages]
+    if log is None:
+        subprocess.run(install, check=True, timeout=1800)
+    else:
+        with open(log, "w") as out:
+            subprocess.run(install, check=True, timeout=1800, stdout=out, stderr=subprocess.STDOUT)
+    marker.write_text(wanted)
+    return path
+
+
+def peer_env(**extra: str) -> dict[str, str]:
+    """The environment for a program of a peer venv: ours without PYTHONPATH (a checkout on it
+    would put this project's ``tap_exact`` before the peer's package of the same name)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(extra)
+    return env
 
 
 def ensure_peer(name: str) -> Path:
     """The peer's executable, installing it into benchmarks/.venvs/<name> on first use."""
-    venv = VENVS / name
-    exe = venv / "bin" / name
-    if exe.exists():
-        return exe
-    VENVS.mkdir(parents=True, exist_ok=True)
-    subprocess.run([python310(), "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", PEER_PACKAGES[name]], check=True
-    )
-    return exe
+    return peer_venv(VENVS / name, [PEER_PACKAGES[name]]) / "bin" / name
 
 
 def new_chain(
@@ -168,7 +194,7 @@ def prepare_tap_exact(
     os.chmod(ini, 0o600)
     cfg = workdir / "tap-exact.json"
     cfg.write_text(json.dumps({"config_file_location": str(ini), "start_date": start_date}))
-    env = {**os.environ, **tls_env(config)}
+    env = peer_env(**tls_env(config))
     catalog = catalog_for(
         exe, ["--config", str(cfg)], env, stream, workdir / "tap-exact-catalog.json"
     )
@@ -180,7 +206,7 @@ def prepare_tap_exact(
 def prepare_tap_exactonline(
     config: Mapping[str, Any], division: int, workdir: Path, stream: str = "transaction_lines"
 ) -> PeerRun:
-    from fake_secrets import FakeSecretsManager  # benchmarks/fake_secrets.py
+    from .fake_secrets import FakeSecretsManager
 
     exe = ensure_peer("tap-exactonline")
     base = str(config["base_url"])
@@ -212,15 +238,14 @@ def prepare_tap_exactonline(
             {"bookmarks": {stream: {"replication_key": "Timestamp", "replication_key_value": "1"}}}
         )
     )
-    env = {
-        **os.environ,
+    env = peer_env(
         **tls_env(config),
-        "AWS_ENDPOINT_URL_SECRETS_MANAGER": secrets.url,
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+        AWS_ENDPOINT_URL_SECRETS_MANAGER=secrets.url,
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="eu-west-1",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     catalog = catalog_for(
         exe, ["--config", str(cfg)], env, stream, workdir / "tap-exactonline-catalog.json"
     )

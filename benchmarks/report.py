@@ -1,6 +1,6 @@
 """Render a results JSON as the markdown tables of docs/benchmarks.md (between the bench markers).
 
-python benchmarks/report.py benchmarks/results/latest.json   # rewrites the tables in the doc
+python -m benchmarks.report benchmarks/results/latest.json   # rewrites the tables in the doc
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Benchmarks: our tap (and target) against the other Exact taps on PyPI, on the local sandbox.
 
-    python benchmarks/run.py          # the full run (`make bench`; about 20-30 minutes)
-    python benchmarks/run.py --quick  # tiny sizes, no rate-limited run, no 1M rows (CI smoke)
+    python -m benchmarks.run          # the full run (`make bench`; about 20-30 minutes)
+    python -m benchmarks.run --quick  # tiny sizes, no rate-limited run, no 1M rows (CI smoke)
+
+Run from the repository root (``benchmarks`` is a package there).
 
 Prints a table and writes benchmarks/results/<UTC date>.json (and results/latest.json). Every
 tool reads the same entity (Financial TransactionLines, a sync entity all three taps have) from
@@ -24,23 +26,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+import requests
 
-import requests  # noqa: E402
-from measure import ProcessRun, run_process  # noqa: E402
-from peers import (  # noqa: E402
+from exact_online.registry import load_registry
+from exact_sandbox.testing import SandboxServer
+
+from .measure import ProcessRun, run_process
+from .peers import (
     PeerRun,
     new_chain,
     prepare_ours,
     prepare_tap_exact,
     prepare_tap_exactonline,
 )
-from sandbox import SandboxServer  # noqa: E402  (tests/sandbox.py)
-from seed import ENTITY, seed_rows  # noqa: E402
+from .seed import ENTITY, seed_rows
 
-from exact_online.registry import load_registry  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 STREAM = "transaction_lines"
 Preparer = Callable[[dict[str, Any], int, Path], PeerRun]
@@ -190,7 +191,7 @@ def bench_divisions(per_division: int, work: Path, counts: tuple[int, ...]) -> d
 
 def bench_target(orders: int, work: Path, suppliers: int = 50, items: int = 500) -> dict[str, Any]:
     """BuyOrders -> PurchaseOrders: API calls and seconds per 1,000 orders."""
-    from target_orders import buy_order_messages, pick_suppliers_and_items
+    from .target_orders import buy_order_messages, pick_suppliers_and_items
 
     wdir = work / "target"
     wdir.mkdir(parents=True, exist_ok=True)
@@ -234,7 +235,7 @@ def bench_target(orders: int, work: Path, suppliers: int = 50, items: int = 500)
 
 
 def _count_purchase_orders(sb: SandboxServer, prefix: str = "BENCH-") -> int:
-    from target_orders import _all
+    from .target_orders import _all
 
     rows = _all(
         sb.session(),
@@ -346,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(
-            [Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]
+            [Path(sys.executable).name, "-m", "benchmarks.run", *(argv or sys.argv[1:])]
         ),
         "machine": machine(),
         "entity": ENTITY,
@@ -391,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     save()
     if not args.quick and not args.out:
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))
-        from report import update_doc
+        from .report import update_doc
 
         update_doc(results)  # the tables of docs/benchmarks.md
     log(f"results written to {out}")

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .extra import missing_extra_message
 from .store import Store
 
 log = logging.getLogger("exact_sandbox")
@@ -59,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(json.dumps(Store(db).stats(), indent=2, sort_keys=True))
         return 0
+    missing = missing_extra_message()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     return serve(args)
 
 

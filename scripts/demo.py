@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import shutil
 import subprocess
 import sys
-import threading
 import time
-import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from exact_online.registry import load_registry
+from exact_sandbox.extra import missing_extra_message
+from exact_sandbox.testing import SandboxServer
 
 ROOT = Path(__file__).resolve().parent.parent
 # EXACT_DEMO_DIR moves everything the demo writes (the test suite runs it in a temp dir).
@@ -40,7 +40,6 @@ MELTANO_VENV = ROOT / ".venv-meltano"
 MELTANO_VERSION = "4.4.1"
 DUCKDB_SCHEMA = "exact"
 BUY_ORDERS_PER_RUN = 3
-READY_PREFIX = "exact-sandbox listening on "
 # Variables that would override the sandbox environment's settings inside Meltano.
 OVERRIDING_PREFIXES = ("TAP_EXACT_", "TARGET_EXACT_", "TARGET_DUCKDB_", "TAP_BUY_ORDERS_")
 
@@ -82,76 +81,28 @@ def ensure_meltano() -> Path:
     return meltano
 
 
-class Sandbox:
-    """exact-sandbox as a background process; `stop()` is safe to call more than once."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[str] | None = None
-        self.base_url = ""
-        self._log: TextIO | None = None
-
-    def start(self, timeout: float = 120) -> Sandbox:
-        SANDBOX_DATA.mkdir(parents=True, exist_ok=True)
-        LOG_DIR.mkdir(parents=True, exist_ok=True)
-        command = [
-            str(venv_bin(Path(sys.executable).parent.parent, "exact-sandbox")),
-            "serve", "--host", "127.0.0.1", "--port", "0",
-            "--data", str(SANDBOX_DATA), "--seed", "1", "--divisions", "2", "--scale", "small",
-            "--write-config", str(SANDBOX_CONFIG), "--no-rate-limits",
-        ]
-        self._log = (LOG_DIR / "sandbox.log").open("a", encoding="utf-8")
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=self._log, text=True, cwd=ROOT
-        )
-        lines: queue.Queue[str | None] = queue.Queue()
-        assert self.process.stdout is not None
-        stdout = self.process.stdout
-
-        def pump() -> None:
-            for line in stdout:
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=pump, daemon=True).start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                raise DemoError(f"exact-sandbox exited early; see {LOG_DIR / 'sandbox.log'}")
-            if line.startswith(READY_PREFIX):
-                self.base_url = line[len(READY_PREFIX):].strip()
-                return self
-        raise DemoError(f"exact-sandbox did not report ready within {timeout:.0f}s")
-
-    def control(self, path: str) -> Any:
-        """GET a test-control endpoint (loopback, no auth)."""
-        with urllib.request.urlopen(f"{self.base_url}/_sandbox/{path}", timeout=30) as answer:
-            return json.loads(answer.read().decode("utf-8"))
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-        self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
 @contextmanager
-def running_sandbox() -> Iterator[Sandbox]:
-    sandbox = Sandbox()
+def running_sandbox() -> Iterator[SandboxServer]:
+    """The demo's sandbox: data and config under demo/ (kept between runs), its log in
+    demo/logs/sandbox.log; stopped when the block ends."""
+    server = SandboxServer(
+        DEMO,
+        seed=1,
+        divisions=2,
+        scale="small",
+        data_dir=SANDBOX_DATA,
+        config_path=SANDBOX_CONFIG,
+        log_path=LOG_DIR / "sandbox.log",
+        no_rate_limits=True,
+    )
     try:
-        yield sandbox.start()
+        server.start()
+    except RuntimeError as error:
+        raise DemoError(f"{error}\n(log: {LOG_DIR / 'sandbox.log'})") from None
+    try:
+        yield server
     finally:
-        sandbox.stop()
+        server.stop()
 
 
 def meltano_env(sandbox_config: Mapping[str, Any]) -> dict[str, str]:
@@ -288,8 +239,6 @@ def sandbox_counts(
     stats: Mapping[str, Mapping[str, int]], streams: Iterable[str]
 ) -> dict[str, int]:
     """Rows per stream in the sandbox, where one stream row is one sandbox row."""
-    from exact_online.registry import load_registry  # the project venv runs this script
-
     registry = load_registry()
     out: dict[str, int] = {}
     for stream in streams:
@@ -334,10 +283,9 @@ def print_summary(
 def main() -> int:
     started = time.monotonic()
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    if shutil.which("exact-sandbox") is None and not venv_bin(
-        Path(sys.executable).parent.parent, "exact-sandbox"
-    ).exists():
-        raise DemoError("exact-sandbox is not installed; run `make install` first")
+    missing = missing_extra_message()
+    if missing:
+        raise DemoError(f"{missing} (or `make install`)")
     meltano = ensure_meltano()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     second_run = STATE_DIR.exists()
@@ -345,8 +293,7 @@ def main() -> int:
     say(f"exact demo ({kind}); logs in {shown(LOG_DIR)}/")
     with running_sandbox() as sandbox:
         say(f"- exact-sandbox at {sandbox.base_url}")
-        config = json.loads(SANDBOX_CONFIG.read_text(encoding="utf-8"))
-        env = meltano_env(config)
+        env = meltano_env(sandbox.config)
         meltano_run(meltano, env, f"{run_id}-1-extract", "tap-exact", "target-duckdb")
         before = warehouse_summary()
         ids = write_buy_orders(before["supplier_items"], run_id)
@@ -360,8 +307,8 @@ def main() -> int:
         meltano_run(meltano, env, f"{run_id}-2-buy-orders", "tap-buy-orders", "target-exact")
         meltano_run(meltano, env, f"{run_id}-3-extract-again", "tap-exact", "target-duckdb")
         after = warehouse_summary()
-        calls = sandbox.control("calls")
-        in_sandbox = sandbox_counts(sandbox.control("stats"), after["tables"])
+        calls = sandbox.calls()
+        in_sandbox = sandbox_counts(sandbox.stats(), after["tables"])
     created = int(after["demo_orders"]) - int(before["demo_orders"])
     print_summary(after, in_sandbox, calls, created, time.monotonic() - started)
     # Files of an earlier, interrupted run are sent too; each buy order must exist exactly once.

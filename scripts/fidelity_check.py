@@ -6,8 +6,10 @@ venvs (Python 3.10, as their pins require), starts ``exact-sandbox serve --tls``
 client against it with configuration only -- no patches to their code. Each client's row counts
 are compared with what the sandbox holds (``/_sandbox/stats``).
 
-    python scripts/fidelity_check.py [--work DIR] [--clients exactonline,tap-exact,tap-exactonline]
+    python -m scripts.fidelity_check [--work DIR] [--clients exactonline,tap-exact,tap-exactonline]
                                      [--python /path/to/python3.10] [--json-out FILE]
+
+Run from the repository root: the venv setup is shared with the benchmarks (benchmarks/peers.py).
 
 Exit codes: 0 every check passed, 1 some check failed, 3 PyPI (the clients) unreachable.
 What each client needed is printed and recorded in docs/fidelity.md.
@@ -22,7 +24,7 @@ import shutil
 import ssl
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -30,15 +32,16 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
+from benchmarks.peers import find_python310, peer_env, peer_venv
 from exact_online.redact import redact, register_secret
+from exact_sandbox.testing import SandboxServer
 
 HERE = Path(__file__).resolve().parent
 PROBES = HERE / "fidelity_probes"
-DEFAULT_PYTHON310 = "/root/.pyenv/versions/3.10.13/bin/python"
 REDIRECT_URI = "https://example.com/exact-callback"
-LISTENING = "exact-sandbox listening on "
 PYPI_UNREACHABLE = 3
 
 # client -> pip requirements for its venv
@@ -91,66 +94,30 @@ class ClientResult:
 
 
 class Sandbox:
-    """``exact-sandbox serve --tls`` as a subprocess on an ephemeral loopback port."""
+    """``exact-sandbox serve --tls`` on an ephemeral loopback port, with fresh data each run."""
 
     def __init__(self, work: Path) -> None:
-        self.work = work
-        self.proc: subprocess.Popen[str] | None = None
+        self.server = SandboxServer(
+            work, seed=1, divisions=2, scale="small", tls=True, no_rate_limits=True
+        )
         self.config: dict[str, Any] = {}
 
     def __enter__(self) -> Sandbox:
-        data = self.work / "sandbox-data"
-        if data.exists():
-            shutil.rmtree(data)
-        config_path = self.work / "sandbox-config.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "exact_sandbox.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data",
-            str(data),
-            "--seed",
-            "1",
-            "--divisions",
-            "2",
-            "--scale",
-            "small",
-            "--write-config",
-            str(config_path),
-            "--tls",
-            "--no-rate-limits",
-        ]
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        box: list[str] = []
-        assert self.proc.stdout is not None
-        reader = threading.Thread(target=lambda: box.append(self.proc.stdout.readline()))  # type: ignore[union-attr]
-        reader.daemon = True
-        reader.start()
-        reader.join(120)
-        if not box or not box[0].startswith(LISTENING):
-            self.__exit__()
-            raise RuntimeError(f"exact-sandbox did not start: {box[:1]!r}")
-        self.config = json.loads(config_path.read_text())
+        if self.server.data_dir.exists():
+            shutil.rmtree(self.server.data_dir)
+        self.server.start()
+        self.config = self.server.config
         register_secret(self.config.get("client_secret"))
         register_secret(self.config.get("refresh_token"))
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(15)
-        self.proc = None
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.server.__exit__(exc_type, exc, tb)
 
     @property
     def base_url(self) -> str:
@@ -233,29 +200,13 @@ def pypi_reachable(python: str, work: Path) -> bool:
 def venv(python: str, work: Path, client: str) -> Path:
     """A venv with the client's pinned packages (reused when already built with the same pins)."""
     packages = MOTO if client == "moto" else PACKAGES[client]
-    path = work / "venvs" / client
-    marker = path / ".fidelity-installed"
-    wanted = "\n".join(packages)
-    if marker.exists() and marker.read_text() == wanted:
-        return path
-    if path.exists():
-        shutil.rmtree(path)
-    subprocess.run([python, "-m", "venv", str(path)], check=True, timeout=300)
-    with open(work / "venvs" / f"{client}.pip.log", "w") as log:
-        subprocess.run(
-            [str(path / "bin" / "python"), "-m", "pip", "install", "-q", *packages],
-            check=True,
-            timeout=1800,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    marker.write_text(wanted)
-    return path
+    log = work / "venvs" / f"{client}.pip.log"
+    return peer_venv(work / "venvs" / client, packages, python=python, log=log)
 
 
 def client_env(sb: Sandbox, **extra: str) -> dict[str, str]:
     """Trust the sandbox's CA through the standard variables (urllib/OpenSSL and requests)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {k: v for k, v in peer_env().items() if not k.startswith("AWS_")}
     env.update({"SSL_CERT_FILE": sb.ca_file, "REQUESTS_CA_BUNDLE": sb.ca_file, **extra})
     return env
 
@@ -610,7 +561,9 @@ def main(argv: list[str] | None = None) -> int:
         "--work", type=Path, default=Path.home() / ".cache" / "exact-online-fidelity"
     )
     parser.add_argument("--clients", default=",".join(CHECKS))
-    parser.add_argument("--python", default=os.environ.get("FIDELITY_PYTHON", DEFAULT_PYTHON310))
+    parser.add_argument(
+        "--python", default=os.environ.get("FIDELITY_PYTHON") or find_python310() or "python3.10"
+    )
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args(argv)
     clients = [c.strip() for c in args.clients.split(",") if c.strip()]
@@ -626,13 +579,17 @@ def main(argv: list[str] | None = None) -> int:
         print("PyPI unreachable: cannot install the clients", file=sys.stderr)
         return PYPI_UNREACHABLE
     results: list[ClientResult] = []
-    with Sandbox(work) as sb:
+    # the venvs are cached in `work`; the sandbox and the clients' files are this run's own, so
+    # runs from several checkouts sharing the cache do not pull each other's data away
+    (work / "runs").mkdir(exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="run-", dir=work / "runs") as run_dir,
+        Sandbox(Path(run_dir)) as sb,
+    ):
         stats = sb.stats()
         for client in clients:
-            client_work = work / "runs" / client
-            if client_work.exists():
-                shutil.rmtree(client_work)
-            client_work.mkdir(parents=True)
+            client_work = Path(run_dir) / client
+            client_work.mkdir()
             try:
 
                 def make_venv(name: str) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sandbox import SandboxServer
 
 from exact_online.errors import ExactAPIError, error_from_response
 from exact_online.redact import MASK, RedactingFilter, redact, register_secret
+from exact_sandbox.testing import SandboxServer
 
 
 def test_empty_values_are_never_masked() -> None:

@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import certifi
 import pytest
-from sandbox import SandboxServer
 
 from exact_online.client import ExactClient
+from exact_sandbox.testing import SandboxServer
 
 
 def test_ca_file_wins_over_requests_ca_bundle(

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 
 from exact_online.auth import ExactOAuthAuthenticator
 from exact_online.client import ExactClient
 from exact_online.errors import ExactError, OldRefreshTokenUsed
 from exact_online.token_store import FileTokenStorage, MemoryTokenStorage, TokenSet
+from exact_sandbox.testing import SandboxServer
 
 
 def _client(config: dict[str, Any], store: Path, **kw: Any) -> ExactClient:

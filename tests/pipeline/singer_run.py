@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandbox import SandboxServer  # tests/sandbox.py; tests/conftest.py puts tests/ on sys.path
-
 from exact_online.registry import load_registry
+from exact_sandbox.testing import SandboxServer
 
 __all__ = ["PipeResult", "SandboxServer", "discover_catalog", "entity_count", "run_pipe",
            "tap_config", "write_json"]

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from tap_exact.tap import TapExact
 
 TL_ENTITY = "financialtransaction/TransactionLines"
@@ -157,9 +156,6 @@ def record_ids(
 
 def seed_transaction_lines(sb: SandboxServer, division: int, n: int) -> None:
     """n extra TransactionLines rows (batched straight into the store, as the benchmarks do)."""
-    root = Path(__file__).resolve().parents[2] / "benchmarks"
-    if str(root) not in sys.path:
-        sys.path.insert(0, str(root))
-    from seed import seed_rows  # benchmarks/seed.py
+    from benchmarks.seed import seed_rows
 
     seed_rows(sb.data_dir, division, n)

@@ -1,7 +1,7 @@
-"""`benchmarks/run.py --quick` completes, and our tap reads each division in the minimal number of
-calls: ceil(rows/1000) sync pages + 1 sync/Deleted per division, plus one system/Divisions per
-run (it detects division moves). No timing assertions: speed belongs to the benchmark's own
-report.
+"""`python -m benchmarks.run --quick` completes, and our tap reads each division in the minimal
+number of calls: ceil(rows/1000) sync pages + 1 sync/Deleted per division, plus one
+system/Divisions per run (it detects division moves). No timing assertions: speed belongs to the
+benchmark's own report.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ def test_quick_benchmark_runs_with_minimal_calls(tmp_path: Path) -> None:
     p = subprocess.run(
         [
             sys.executable,
-            str(ROOT / "benchmarks" / "run.py"),
+            "-m",
+            "benchmarks.run",
             "--quick",
             "--no-peers",
             "--only",

@@ -16,20 +16,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sandbox import SandboxServer
 
-from exact_online.errors import ExactError
-
-from .helpers import TL_STREAM, catalog, env, run, tap_cmd, tap_config, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import (
+from benchmarks.target_orders import (
     BUY_ORDER_SCHEMA,
     _all,
     buy_orders,
     messages,
     pick_suppliers_and_items,
 )
+from exact_online.errors import ExactError
+from exact_sandbox.testing import SandboxServer
+
+from .helpers import TL_STREAM, catalog, env, run, tap_cmd, tap_config, write_json
 
 pytestmark = pytest.mark.reliability
 DEBUG = {"LOGLEVEL": "DEBUG"}
@@ -145,8 +143,7 @@ BOMB = (
 
 
 def test_xml_bomb_is_refused_quickly() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "client"))
-    from localserver import Reply, ScriptedServer, make_client
+    from client.localserver import Reply, ScriptedServer, make_client
 
     with ScriptedServer() as server:
         server.add(

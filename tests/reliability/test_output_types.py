@@ -9,7 +9,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .helpers import TL_STREAM, catalog, run, seed_transaction_lines, tap_cmd, tap_config
 

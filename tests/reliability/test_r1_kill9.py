@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .conftest import Scale
 from .helpers import (

@@ -10,12 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
+
+from benchmarks.target_orders import (
+    BUY_ORDER_SCHEMA,
+    buy_orders,
+    messages,
+    pick_suppliers_and_items,
+)
+from exact_sandbox.testing import SandboxServer
 
 from .helpers import TL_STREAM, Output, catalog, run, tap_cmd, tap_config, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import BUY_ORDER_SCHEMA, buy_orders, messages, pick_suppliers_and_items
 
 pytestmark = pytest.mark.reliability
 TTL = (

@@ -11,13 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
+
+from benchmarks.target_orders import _all, buy_order_messages, pick_suppliers_and_items
+from exact_sandbox.testing import SandboxServer
 
 from .conftest import Scale
 from .helpers import run, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import _all, buy_order_messages, pick_suppliers_and_items
 
 pytestmark = pytest.mark.reliability
 

@@ -10,12 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
+
+from benchmarks.target_orders import (
+    BUY_ORDER_SCHEMA,
+    buy_orders,
+    messages,
+    pick_suppliers_and_items,
+)
+from exact_sandbox.testing import SandboxServer
 
 from .helpers import run, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import BUY_ORDER_SCHEMA, buy_orders, messages, pick_suppliers_and_items
 
 pytestmark = pytest.mark.reliability
 

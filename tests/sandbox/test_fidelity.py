@@ -1,6 +1,6 @@
 """Clients written by others against the real Exact API read the sandbox with configuration only.
 
-Runs scripts/fidelity_check.py (throwaway Python 3.10 venvs with PyPI's ``exactonline``,
+Runs ``python -m scripts.fidelity_check`` (throwaway Python 3.10 venvs with PyPI's ``exactonline``,
 ``tap-exact`` and ``tap-exactonline``; the venvs are cached in FIDELITY_WORK or
 ~/.cache/exact-online-fidelity). Skips when Python 3.10 or PyPI is unavailable.
 """
@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "fidelity_check.py"
 PYTHON310 = os.environ.get("FIDELITY_PYTHON", "/root/.pyenv/versions/3.10.13/bin/python")
 PYPI_UNREACHABLE = 3
 
@@ -34,7 +33,8 @@ def test_other_clients_read_what_the_sandbox_holds(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
             sys.executable,
-            str(SCRIPT),
+            "-m",
+            "scripts.fidelity_check",
             "--work",
             str(work),
             "--python",
@@ -45,6 +45,7 @@ def test_other_clients_read_what_the_sandbox_holds(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=3000,
+        cwd=ROOT,
         check=False,
     )
     if proc.returncode == PYPI_UNREACHABLE:

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import requests
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 
 def test_restart_keeps_rows_and_tokens_and_stats_cli(tmp_path: Path) -> None:

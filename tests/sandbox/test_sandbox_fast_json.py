@@ -4,7 +4,6 @@ general renderer answers, on every sync and bulk endpoint of the demo company.""
 from __future__ import annotations
 
 import pytest
-from sandbox import SandboxServer
 
 from exact_online.registry import Endpoint, load_registry
 from exact_sandbox.catalog import catalog
@@ -12,6 +11,7 @@ from exact_sandbox.cli import DB_NAME
 from exact_sandbox.reads import Page, Reader
 from exact_sandbox.rendering import json_feed
 from exact_sandbox.store import Store
+from exact_sandbox.testing import SandboxServer
 
 ENDPOINTS = [
     ep

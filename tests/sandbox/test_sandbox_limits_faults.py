@@ -8,7 +8,8 @@ from typing import Any
 import defusedxml.ElementTree as ET
 import pytest
 import requests
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 SIX = (
     "X-RateLimit-Limit",

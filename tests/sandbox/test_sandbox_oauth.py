@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import defusedxml.ElementTree as ET
 import pytest
 import requests
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 D_NS = "{http://schemas.microsoft.com/ado/2007/08/dataservices}"
 M_NS = "{http://schemas.microsoft.com/ado/2007/08/dataservices/metadata}"

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox import SandboxServer
 
 from exact_online.registry import Entity, load_registry
+from exact_sandbox.testing import SandboxServer
 
 WITH_SYNC_TIMESTAMP = [
     e for e in load_registry().entities if e.sync_timestamp_endpoint and e.sync is not None

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 
 @pytest.fixture(scope="module")

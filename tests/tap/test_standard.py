@@ -8,7 +8,6 @@ test class runs (its config dict is filled in place), with one deletion so `dele
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +17,9 @@ import pytest
 from singer_sdk.streams import Stream
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from exact_sandbox.testing import SandboxServer
 from tap_exact.streams import SEED_001_STREAMS
 from tap_exact.tap import TapExact
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from sandbox import SandboxServer
 
 
 class SeedTapExact(TapExact):

@@ -13,8 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from target.helpers import Run, target_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

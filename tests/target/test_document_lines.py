@@ -11,8 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from target.helpers import Exact, Run, messages, schema_for, target_config
 
 Runner = Callable[..., Run]

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from target.helpers import Exact, Run, messages, schema_for, target_config
 
 Runner = Callable[..., Run]

@@ -10,8 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from tap_exact.tap import TapExact
 from target.helpers import BUY_ORDER_SCHEMA, Run, messages, target_config
 

@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 from singer_sdk.testing import get_target_test_class
 from singer_sdk.testing.suites import SingerTestSuite
 from singer_sdk.testing.target_tests import TargetCliPrintsTest, TargetRecordBeforeSchemaTest
 from singer_sdk.testing.templates import TargetFileTestTemplate
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import target_config
 from target_exact.target import TargetExact
 

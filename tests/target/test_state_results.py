@@ -9,9 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 from singer_sdk.exceptions import ConfigValidationError
 
+from exact_sandbox.testing import SandboxServer
 from tap_exact.tap import TapExact
 from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, target_config
 from target_exact.target import TargetExact

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import Exact, Run, exact_day, messages, schema_for, target_config
 
 Runner = Callable[..., Run]

@@ -1,4 +1,10 @@
-"""Run the real ``exact-sandbox serve`` as a subprocess for tests (and benchmarks)."""
+"""Start the real ``exact-sandbox serve`` as a subprocess: the one launcher of the tests (through
+``exact_sandbox.pytest_plugin``), the demo, the benchmarks and the fidelity script.
+
+Only the standard library and ``requests`` here, so importing this module never needs the
+``[sandbox]`` extra; the server process does (it runs ``python -m exact_sandbox.cli`` on the
+interpreter running this code).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,14 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
 LISTENING = "exact-sandbox listening on "
+LOG_TAIL_CHARS = 4000
 
 
 class SandboxServer:
@@ -21,6 +30,11 @@ class SandboxServer:
 
     Extra keyword flags become CLI flags: ``access_token_ttl=60`` -> ``--access-token-ttl 60``,
     ``tls=True`` -> ``--tls``, ``faults="503:every=2"`` -> ``--faults 503:every=2``.
+
+    Data and config go to ``tmp_path/sandbox-data`` and ``tmp_path/sandbox-config.json`` unless
+    ``data_dir``/``config_path`` say otherwise. The server's log (stderr) is kept in memory, or
+    appended to ``log_path``; it is printed when the server does not start, and to stderr when the
+    ``with`` block ends in an exception.
     """
 
     def __init__(
@@ -30,11 +44,16 @@ class SandboxServer:
         divisions: int = 2,
         scale: str = "small",
         start_timeout: float = 120.0,
+        *,
+        data_dir: str | Path | None = None,
+        config_path: str | Path | None = None,
+        log_path: str | Path | None = None,
         **flags: Any,
     ) -> None:
         self.dir = Path(tmp_path)
-        self.data_dir = self.dir / "sandbox-data"
-        self.config_path = self.dir / "sandbox-config.json"
+        self.data_dir = Path(data_dir) if data_dir else self.dir / "sandbox-data"
+        self.config_path = Path(config_path) if config_path else self.dir / "sandbox-config.json"
+        self.log_path = Path(log_path) if log_path else None
         self.seed = seed
         self.divisions = divisions
         self.scale = scale
@@ -44,6 +63,8 @@ class SandboxServer:
         self.base_url = ""
         self.config: dict[str, Any] = {}
         self._stderr: list[str] = []
+        self._log_file: IO[str] | None = None
+        self._drainer: threading.Thread | None = None
 
     def command(self) -> list[str]:
         cmd = [
@@ -77,24 +98,37 @@ class SandboxServer:
         return cmd
 
     def start(self) -> SandboxServer:
+        """Start the server and wait (up to ``start_timeout`` s) until it listens and its config
+        is written; raises RuntimeError with the log's tail when it does not."""
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config_path.parent.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_file = self.log_path.open("a", encoding="utf-8")
         self.proc = subprocess.Popen(
-            self.command(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            self.command(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if self._log_file is None else self._log_file,
+            text=True,
+            env=env,
         )
-        stdout, stderr = self.proc.stdout, self.proc.stderr
-        assert stdout is not None and stderr is not None
-        threading.Thread(target=self._drain, args=(stderr,), daemon=True).start()
+        stdout = self.proc.stdout
+        assert stdout is not None
+        if self.proc.stderr is not None:
+            self._drainer = threading.Thread(
+                target=self._drain, args=(self.proc.stderr,), daemon=True
+            )
+            self._drainer.start()
         line_box: list[str] = []
         reader = threading.Thread(target=lambda: line_box.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(self.start_timeout)
         line = line_box[0] if line_box else ""
-        if not line.startswith(LISTENING):
+        if not line.startswith(LISTENING) or not self.config_path.exists():
             self.stop()
-            raise RuntimeError(
-                f"exact-sandbox did not start: {line!r}\n{''.join(self._stderr)[-4000:]}"
-            )
+            raise RuntimeError(f"exact-sandbox did not start: {line!r}\n{self.log_tail()}")
         self.base_url = line[len(LISTENING) :].strip()
         self.config = json.loads(self.config_path.read_text())
         return self
@@ -107,19 +141,40 @@ class SandboxServer:
 
     @property
     def stderr(self) -> str:
+        """The server's log so far (what it wrote to stderr; the file's text with ``log_path``)."""
+        if self.log_path is not None:
+            if self._log_file is not None:
+                self._log_file.flush()
+            try:
+                return self.log_path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return ""
         return "".join(self._stderr)
 
+    def log_tail(self, chars: int = LOG_TAIL_CHARS) -> str:
+        return self.stderr[-chars:]
+
     def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.proc = None
+        """Terminate the server (kill after 10 s); safe to call more than once."""
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(10)
+            if self._drainer is not None:
+                self._drainer.join(5)  # the log's last lines, e.g. why it did not start
+                if not self._drainer.is_alive() and self.proc.stderr is not None:
+                    self.proc.stderr.close()
+                self._drainer = None
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
     def restart(self, **flags: Any) -> SandboxServer:
         """Stop and start again on the same data dir (flags updated)."""
@@ -130,7 +185,16 @@ class SandboxServer:
     def __enter__(self) -> SandboxServer:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is not None and not issubclass(exc_type, KeyboardInterrupt):
+            tail = self.log_tail()
+            if tail.strip():
+                print(f"--- exact-sandbox log (last lines) ---\n{tail}", file=sys.stderr)
         self.stop()
 
     # -- helpers
@@ -200,8 +264,6 @@ class SandboxServer:
             timeout=30,
             verify=self.verify,
         )
-        from urllib.parse import parse_qs, urlsplit
-
         code = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
         t = requests.post(
             f"{self.base_url}/api/oauth2/token",
