@@ -188,10 +188,9 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         if tokens.expires_at is not None and tokens.issued_at is not None:
             self.expires_in = int((tokens.expires_at - tokens.issued_at).total_seconds())
 
-    def _usable(self, tokens: TokenSet | None, reject: str | None) -> bool:
+    def _usable(self, tokens: TokenSet, reject: str | None) -> bool:
         return bool(
-            tokens is not None
-            and tokens.access_token
+            tokens.access_token
             and tokens.access_token != reject
             and tokens.seconds_left() > self.refresh_margin
         )
@@ -207,8 +206,7 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
             # Reading needs no lock (the store is replaced atomically): a read-only store works
             # as long as no refresh is due.
             current = self.storage.get()
-            if self._usable(current, reject):
-                assert current is not None
+            if current is not None and self._usable(current, reject):
                 self._adopt(current)  # someone else refreshed already
                 return
             with self.storage.lock():
