@@ -10,12 +10,17 @@
   current access token is still good: re-read the store and use it. Never retry in a loop.
 - The token POST is never retried automatically: a retry after a lost answer would send a spent
   refresh token and break the chain.
+- Before the POST the store must prove it can take the answer (``reserved()``: writable, disk
+  space held); if the save still fails, the pair lands in a recovery file (``TokensRecovered`` is
+  logged as an error and the run goes on) and the next run reads it from there.
+- No refresh is due: the store is only read (no lock, no write access needed).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import unquote
@@ -30,6 +35,8 @@ from exact_online.errors import (
     AuthorizationCodeInvalid,
     NoTokens,
     OldRefreshTokenUsed,
+    TokensRecovered,
+    TokenStoreError,
     TooEarlyToRefresh,
     TransportError,
     auth_error_from_response,
@@ -131,7 +138,8 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         if "%" in code:
             code = unquote(code)
         register_secret(code)
-        with self._mutex, self.storage.lock():
+        # reserved(): a code, like a refresh token, can be spent once; check the store first.
+        with self._mutex, self.storage.lock(), self._reserved():
             self._grant = {
                 "grant_type": "authorization_code",
                 "code": code,
@@ -143,6 +151,8 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
                 self._session.post(
                     self.auth_endpoint, data=self._grant, headers=self._oauth_headers
                 )
+            except TokenStoreError:
+                raise
             except AuthError as exc:
                 raise AuthorizationCodeInvalid(
                     f"the authorization code was refused: {exc}",
@@ -178,22 +188,42 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         if tokens.expires_at is not None and tokens.issued_at is not None:
             self.expires_in = int((tokens.expires_at - tokens.issued_at).total_seconds())
 
+    def _usable(self, tokens: TokenSet, reject: str | None) -> bool:
+        return bool(
+            tokens.access_token
+            and tokens.access_token != reject
+            and tokens.seconds_left() > self.refresh_margin
+        )
+
+    def _reserved(self) -> AbstractContextManager[None]:
+        """The store's ``reserved()`` (proves it writable before a token is spent), if it has one:
+        the ``TokenStorage`` protocol does not require it."""
+        reserved = getattr(self.storage, "reserved", None)
+        return reserved() if callable(reserved) else nullcontext()
+
     def _refresh(self, reject: str | None) -> None:
-        with self._mutex, self.storage.lock():
-            current = self._load_store()
-            if current is None:
-                raise NoTokens(
-                    f"no tokens in {self.storage!r} and no refresh_token to seed it: run exact-auth"
-                )
-            if (
-                current.access_token
-                and current.access_token != reject
-                and current.seconds_left() > self.refresh_margin
-            ):
+        with self._mutex:
+            # Reading needs no lock (the store is replaced atomically): a read-only store works
+            # as long as no refresh is due.
+            current = self.storage.get()
+            if current is not None and self._usable(current, reject):
                 self._adopt(current)  # someone else refreshed already
                 return
-            self._adopt(current)
-            self._grant = None
+            with self.storage.lock():
+                self._refresh_locked(reject)
+
+    def _refresh_locked(self, reject: str | None) -> None:
+        current = self._load_store()
+        if current is None:
+            raise NoTokens(
+                f"no tokens in {self.storage!r} and no refresh_token to seed it: run exact-auth"
+            )
+        if self._usable(current, reject):
+            self._adopt(current)  # someone else refreshed while we waited for the lock
+            return
+        self._adopt(current)
+        self._grant = None
+        with self._reserved():
             try:
                 super().update_access_token()
             except TooEarlyToRefresh:
@@ -256,7 +286,11 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
             expires_at=issued + timedelta(seconds=expires_in),
             issued_at=issued,
         )
-        self.storage.save(tokens)
+        try:
+            self.storage.save(tokens)
+        except TokensRecovered as exc:
+            # Safe in a recovery file that the next run picks up: go on, but loudly.
+            self.logger.error("%s", exc)
         self._tokens = tokens
         self._too_early_token = None
         self.logger.info("Exact access token refreshed; valid for %d s", expires_in)

@@ -253,3 +253,39 @@ def auth_error_from_response(response: requests.Response) -> AuthError:
     elif "refresh token expired" in lowered:
         cls = RefreshTokenExpired
     return cls(f"Token request refused (HTTP {status}): {message}", status=status, reason=reason)
+
+
+class TokenStoreError(AuthError):
+    """The token store cannot be used as it is; the message names the path and what to do."""
+
+
+class TokenStoreCorrupt(TokenStoreError):
+    """The store file exists but holds no token pair (empty, not JSON, not a JSON object, no
+    ``refresh_token``)."""
+
+
+class TokenStoreNotWritable(TokenStoreError):
+    """A write is needed (a refresh, the first seeding) but the store cannot be written. Raised
+    before a refresh token is spent: the stored one still works."""
+
+
+class TokenStoreLockTimeout(TokenStoreError):
+    """Another process held the token store's lock for longer than the lock timeout."""
+
+    def __init__(self, message: str, *, lock_path: str) -> None:
+        self.lock_path = lock_path
+        super().__init__(message)
+
+
+class TokensRecovered(TokenStoreError):
+    """Exact rotated the tokens but the store could not be written; the new pair is safe in
+    ``recovery_path`` and the next run picks it up from there."""
+
+    def __init__(self, message: str, *, recovery_path: str) -> None:
+        self.recovery_path = recovery_path
+        super().__init__(message)
+
+
+class TokensNotSaved(TokenStoreError):
+    """Exact rotated the tokens and the new pair could be saved nowhere: once this process ends, a
+    person must authorise again (``exact-auth``)."""
