@@ -16,7 +16,7 @@ import re
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +39,7 @@ from exact_online.errors import (
     error_from_response,
 )
 from exact_online.odata import Query, encode_params, literal
-from exact_online.policy import Action, classify, same_origin
+from exact_online.policy import Action, GarbledAnswer, check_answer, classify, same_origin
 from exact_online.ratelimit import RateLimiter
 from exact_online.redact import redact
 from exact_online.registry import Endpoint, Entity, load_registry
@@ -284,11 +284,13 @@ class ExactClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
+        check_body: Callable[[requests.Response], object] | None = None,
     ) -> requests.Response:
         """One API call with the limiter, auth, refresh-on-401, 429 waits and retries.
 
-        GET/PUT/DELETE are retried on 5xx, 408, timeouts and dropped connections. A POST is never
-        retried once it may have reached Exact: :class:`AnswerLost` or :class:`ServerError`.
+        GET/PUT/DELETE are retried on 5xx, 408, timeouts, dropped connections and 2xx answers
+        that ``check_body`` finds garbled (then :class:`GarbledAnswer`). A POST is never retried
+        once it may have reached Exact: :class:`AnswerLost` or :class:`ServerError`.
         """
         method = method.upper()
         url = self._with_params(self.url(path_or_url, division), params)
@@ -336,6 +338,7 @@ class ExactClient:
                     division=division,
                     idempotent=idempotent,
                     refreshed=refreshed,
+                    check_body=check_body,
                 )
                 if decision.action is Action.OK:
                     return resp
@@ -373,6 +376,11 @@ class ExactClient:
                         )
                         self.retry_policy.sleep(delay)
                         continue
+                if resp.status_code < 300:
+                    raise GarbledAnswer(
+                        f"{method} {redact(url)}: {decision.reason}; giving up after "
+                        f"{self.retry_policy.max_tries if retry else 1} tries"
+                    )
                 raise error_from_response(resp)
 
     # ---- reading ---------------------------------------------------------------------------
@@ -385,8 +393,14 @@ class ExactClient:
         params: Mapping[str, Any] | None = None,
         endpoint: Endpoint | None = None,
     ) -> Page:
-        resp = self.request("GET", path_or_url, division=division, params=params)
-        return decode_response(resp, endpoint or self.endpoint_for(resp.url or path_or_url))
+        pages: list[Page] = []
+
+        def check(resp: requests.Response) -> None:
+            ep = endpoint or self.endpoint_for(resp.url or path_or_url)
+            pages.append(check_answer(resp, self.response_format, lambda r: decode_response(r, ep)))
+
+        self.request("GET", path_or_url, division=division, params=params, check_body=check)
+        return pages[-1]  # the page of the answer that passed the check
 
     def iter_pages(
         self,

@@ -5,8 +5,9 @@
 (``validate_response`` raises, ``backoff_wait_generator`` waits). Waits for retries come from one
 :class:`~exact_online.retry.RetryPolicy` schedule; 429 waits come from the rate limiter.
 
-- 2xx: OK (or RETRY when ``check_body`` finds the body garbled: a truncated or broken page is asked
-  again, never taken as the end of the data).
+- 2xx: OK (or RETRY when ``check_body`` finds the body garbled: an empty, malformed, HTML or
+  wrongly typed page, ``{"d": {}}`` or ``{"d": "..."}`` is asked again, never taken as the end of
+  the data; ``check_answer`` is that check).
 - 401: REFRESH the access token once; a second 401 for the same request is FATAL.
 - 429: DAILY_STOP when the daily budget is spent, else WAIT as long as the limiter says.
 - 408, 5xx: RETRY (GET, PUT, DELETE); a POST is never retried once it reached Exact: FATAL.
@@ -16,18 +17,28 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
+from exact_online.decoding import Page
 from exact_online.errors import ExactError
 from exact_online.ratelimit import RateLimiter
 from exact_online.retry import is_retriable_status
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+# A JSON answer's "d" must be an object or a list: {"d": "..."} is a proxy's or a broken server's.
+_D_CONTAINER = re.compile(rb'^\s*\{\s*"d"\s*:\s*[\[{]')
+P = TypeVar("P", bound=Page)
+
+
+class GarbledAnswer(ExactError):
+    """A 2xx answer that carries no usable page (asked again, then this fails the run)."""
 
 
 class Action(enum.Enum):
@@ -100,3 +111,25 @@ def origin(url: str) -> tuple[str, str, int]:
 def same_origin(a: str, b: str) -> bool:
     """True when both URLs reach the same server (``https://h`` == ``https://H:443/x``)."""
     return origin(a) == origin(b)
+
+
+def check_answer(
+    response: requests.Response, response_format: str, decode: Callable[[requests.Response], P]
+) -> P:
+    """The decoded page of a 2xx read, or :class:`GarbledAnswer`/``DecodeError`` when the body is
+    empty, of the wrong Content-Type, malformed, ``{"d": "..."}`` or an empty entity."""
+    body = response.content or b""
+    if not body.strip():
+        raise GarbledAnswer("empty answer body")
+    ctype = response.headers.get("Content-Type", "").lower()
+    if "json" not in ctype and "xml" not in ctype:
+        # Exact answers JSON or Atom (decoded by type, whichever was asked): HTML or text is a
+        # proxy's or a maintenance page.
+        wanted = "json" if response_format == "json" else "xml"
+        raise GarbledAnswer(f"Content-Type {ctype or '(none)'!r}, expected {wanted}")
+    if "json" in ctype and not _D_CONTAINER.match(body[:256]):
+        raise GarbledAnswer('JSON answer whose "d" is not an object or a list')
+    page = decode(response)
+    if any(not record for record in page.records):
+        raise GarbledAnswer("answer with an empty entity")
+    return page

@@ -26,7 +26,7 @@ from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
-from exact_online.policy import Action, classify
+from exact_online.policy import Action, check_answer, classify
 from exact_online.registry import Endpoint, Entity
 from tap_exact.pagination import ExactPaginator, decoded_page
 
@@ -169,7 +169,7 @@ class ExactStream(RESTStream[ParseResult | None]):
             limiter=limiter,
             division=division,
             refreshed=self._refreshed,
-            check_body=lambda r: decoded_page(r, self.endpoint),
+            check_body=self._checked_page,
         )
         if decision.action is Action.OK:
             self._refreshed = False
@@ -190,6 +190,10 @@ class ExactStream(RESTStream[ParseResult | None]):
         if decision.action is Action.RETRY:
             raise RetryAnswer(str(error), response)
         raise ExactFatalError(f"{self.name}: {error}", response.status_code)
+
+    def _checked_page(self, response: requests.Response) -> object:
+        fmt = self.runtime.connection.response_format
+        return check_answer(response, fmt, lambda r: decoded_page(r, self.endpoint))
 
     def request_decorator(self, func: Any) -> Any:
         def limited(prepared_request: requests.PreparedRequest, context: Context | None) -> Any:

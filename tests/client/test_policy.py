@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from exact_online.decoding import decode_response
-from exact_online.policy import Action, classify, origin, same_origin
+from exact_online.errors import ExactError
+from exact_online.policy import Action, check_answer, classify, origin, same_origin
 from exact_online.ratelimit import RateLimiter
 from exact_online.retry import RetryPolicy
 
@@ -97,3 +98,36 @@ def test_one_retry_schedule() -> None:
     waits = list(policy.delays())
     assert len(waits) == 4
     assert all(0 <= w <= policy.step(n) for n, w in enumerate(waits, start=1))
+
+
+JSON = {"Content-Type": "application/json; charset=utf-8"}
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        (b"", JSON),
+        (b'{"d": {"results": [{"ID": 1}', JSON),
+        (b"<html><body>maintenance</body></html>", {"Content-Type": "text/html"}),
+        (b'{"d": {"results": []}}', {"Content-Type": "text/plain"}),
+        (b'{"d": {}}', JSON),
+        (b'{"d": "temporarily unavailable"}', JSON),
+    ],
+    ids=["empty", "malformed", "html", "wrong-type", "empty-entity", "string-d"],
+)
+def test_check_answer_refuses_unusable_bodies(body: bytes, headers: dict[str, str]) -> None:
+    resp = answer(200, body, **headers)
+    with pytest.raises(ExactError):
+        check_answer(resp, "json", decode_response)
+    decision = classify(
+        resp, limiter=limiter(), division=1,
+        check_body=lambda r: check_answer(r, "json", decode_response),
+    )
+    assert decision.action is Action.RETRY
+
+
+def test_check_answer_passes_real_pages() -> None:
+    page = check_answer(answer(200, b'{"d": {"results": []}}', **JSON), "json", decode_response)
+    assert page.records == []
+    page = check_answer(answer(200, b' {"d" : [{"A": 1}]}', **JSON), "json", decode_response)
+    assert page.records == [{"A": 1}]
