@@ -51,6 +51,7 @@ from exact_online.settings import (
     DEFAULT_USER_AGENT,
     ConnectionSettings,
     base_url_from_config,
+    tls_verify,
 )
 from exact_online.timeconv import format_exact_datetime
 from exact_online.token_seed import seed_empty_store
@@ -104,7 +105,7 @@ class ExactClient:
             raise ValueError(f"base_url must be https:// (http:// for a sandbox): {base_url}")
         self.response_format = response_format
         self.timeout = request_timeout
-        verify: bool | str = ca_file or True
+        verify = tls_verify(ca_file)
         if token_storage is None and authenticator is not None:
             token_storage = authenticator.storage  # one store per token chain, never two
         if token_storage is None:

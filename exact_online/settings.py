@@ -130,6 +130,11 @@ def base_url_from_config(config: Mapping[str, Any]) -> str:
     return DEFAULT_BASE_URL
 
 
+def tls_verify(ca_file: str | None) -> bool | str:
+    """``requests``' verify: the configured CA bundle, else the system's."""
+    return ca_file or True
+
+
 def _number(value: Any, key: str) -> float | None:
     if value is None or value == "":
         return None
@@ -201,8 +206,7 @@ class ConnectionSettings:
 
     @property
     def verify(self) -> bool | str:
-        """``requests``' verify: the configured CA bundle, else the system's."""
-        return self.ca_file or True
+        return tls_verify(self.ca_file)
 
     @property
     def token_url(self) -> str:
