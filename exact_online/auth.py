@@ -239,7 +239,11 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
                     self._too_early_token = latest.access_token
                     self._adopt(latest)
                     return
-                raise
+                raise TooEarlyToRefresh(
+                    "Exact refused to refresh the access token this soon after the last refresh, "
+                    f"and {self.storage!r} holds no valid access token: give the current "
+                    "access_token and expires_in in the config, or run again in 10 minutes",
+                ) from None
             except OldRefreshTokenUsed:
                 latest = self.storage.get()
                 if (

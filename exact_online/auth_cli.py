@@ -8,6 +8,7 @@ store and prints the divisions the user can reach.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.server
 import json
 import secrets
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-from exact_online.client import ExactClient, base_url_from_config
+from exact_online.client import ExactClient
 from exact_online.errors import ExactError
 from exact_online.redact import register_secret
+from exact_online.settings import ConnectionSettings
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8765/callback"
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -154,13 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    config = _load_config(args.config)
+def connection(config: dict[str, Any], path: str, token_store: str | None) -> ConnectionSettings:
+    """The tap's and target's connection settings, without the config's tokens (the code grant
+    starts a new chain) and with ``--token-store`` when given."""
     for key in ("client_id", "client_secret"):
         if not config.get(key):
-            raise AuthFlowError(f"config {args.config} has no {key}")
+            raise AuthFlowError(f"config {path} has no {key}")
     register_secret(str(config["client_secret"]))
-    base_url = base_url_from_config(config)
+    try:
+        settings = ConnectionSettings.from_config(config).without_seed()
+    except ValueError as exc:
+        raise AuthFlowError(f"config {path}: {exc}") from None
+    if token_store:
+        settings = dataclasses.replace(settings, token_store_path=Path(token_store).expanduser())
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _load_config(args.config)
+    settings = connection(config, args.config, args.token_store)
+    base_url = settings.base_url
     redirect_uri = args.redirect_uri or config.get("redirect_uri") or DEFAULT_REDIRECT_URI
     state = secrets.token_urlsafe(16)
     catcher: _Catcher | None = None
@@ -168,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if args.code is None and host in LOOPBACK_HOSTS:
         catcher = _Catcher(redirect_uri)
         redirect_uri = catcher.redirect_uri
-    url = authorize_url(base_url, str(config["client_id"]), redirect_uri, state)
+    url = authorize_url(base_url, settings.client_id, redirect_uri, state)
     print("Open this URL in a browser and log in to Exact Online:", flush=True)
     print(url, flush=True)
     if not args.no_browser and args.code is None:
@@ -192,14 +207,13 @@ def run(args: argparse.Namespace) -> int:
         print("Paste the URL you were redirected to (or the code):", flush=True)
         code = parse_code(sys.stdin.readline(), state)
 
-    overrides: dict[str, Any] = {"refresh_token": None}  # the code grant starts a new chain
-    if args.token_store:
-        overrides["token_store_path"] = args.token_store
-    client = ExactClient.from_config(config, **overrides)
+    client = ExactClient.from_settings(settings)
     client.authenticator.exchange_code(code, redirect_uri)
     elapsed = time.monotonic() - started
-    store = getattr(client.token_storage, "path", client.token_storage)
-    print(f"Tokens saved to {store} ({elapsed:.0f} s after the URL was shown).", flush=True)
+    print(
+        f"Tokens saved to {settings.token_store_path} ({elapsed:.0f} s after the URL was shown).",
+        flush=True,
+    )
 
     me = client.me()
     print(

@@ -1,28 +1,32 @@
-"""``ExactClient``: the Exact Online REST client for standalone use (target, exact-auth, scripts).
+"""``ExactClient``: the Exact Online REST client (target, exact-auth, tap side calls, scripts).
 
-It composes the pieces of this package: auth (:mod:`.auth`), the per-division rate limiter
-(:mod:`.ratelimit`), the retry policy (:mod:`.retry`), decoding (:mod:`.decoding`) and OData
-query building (:mod:`.odata`).
+It composes the pieces of this package: the connection settings (:mod:`.settings`), auth
+(:mod:`.auth`) over ONE token store, the per-division rate limiter (:mod:`.ratelimit`), the request
+policy (:mod:`.policy`) with its retry schedule (:mod:`.retry`), decoding (:mod:`.decoding`) and
+OData query building (:mod:`.odata`). ``ExactClient.from_settings`` is the way to build one; the
+tap's streams share its authenticator, limiter, retry policy and session.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
 
-from exact_online import __version__, transport
+from exact_online import transport
 from exact_online.auth import ExactOAuthAuthenticator
 from exact_online.decoding import Page, decode_response
 from exact_online.errors import (
@@ -35,17 +39,28 @@ from exact_online.errors import (
     error_from_response,
 )
 from exact_online.odata import Query, encode_params, literal
+from exact_online.policy import Action, GarbledAnswer, check_answer, classify, same_origin
 from exact_online.ratelimit import RateLimiter
 from exact_online.redact import redact
 from exact_online.registry import Endpoint, Entity, load_registry
-from exact_online.retry import TRANSPORT_ERRORS, RetryPolicy, is_retriable_status, request_was_sent
+from exact_online.retry import TRANSPORT_ERRORS, RetryPolicy, request_was_sent
+from exact_online.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_USER_AGENT,
+    ConnectionSettings,
+    base_url_from_config,
+    tls_verify,
+)
 from exact_online.timeconv import format_exact_datetime
+from exact_online.token_seed import seed_empty_store
 from exact_online.token_store import FileTokenStorage, TokenStorage, default_token_store_path
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://start.exactonline.nl"
-DEFAULT_USER_AGENT = f"exact-online-python/{__version__}"
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_USER_AGENT", "ExactClient", "base_url_from_config"]
+
 MAX_RATE_LIMIT_WAITS = 10
 _GUID_RE = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
@@ -58,25 +73,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"cannot send a {type(value).__name__} to Exact")
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or (443 if scheme == "https" else 80)
-    return scheme, f"{(parts.hostname or '').lower()}:{port}"
-
-
-def base_url_from_config(config: Mapping[str, Any]) -> str:
-    """``base_url``, else the host of a HotGlue ``auth_url``/``token_url``, else the Dutch host."""
-    if config.get("base_url"):
-        return str(config["base_url"]).rstrip("/")
-    for key in ("auth_url", "token_url", "api_url"):
-        if config.get(key):
-            parts = urlsplit(str(config[key]))
-            if parts.scheme and parts.netloc:
-                return f"{parts.scheme}://{parts.netloc}"
-    return DEFAULT_BASE_URL
 
 
 class ExactClient:
@@ -93,10 +89,10 @@ class ExactClient:
         refresh_token: str | None = None,
         response_format: str = "json",
         daily_call_reserve: int = 0,
-        request_timeout: float = 60.0,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         user_agent: str = DEFAULT_USER_AGENT,
         ca_file: str | None = None,
-        max_retries: int = 5,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         session: requests.Session | None = None,
         authenticator: ExactOAuthAuthenticator | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -109,7 +105,9 @@ class ExactClient:
             raise ValueError(f"base_url must be https:// (http:// for a sandbox): {base_url}")
         self.response_format = response_format
         self.timeout = request_timeout
-        verify: bool | str = ca_file or True
+        verify = tls_verify(ca_file)
+        if token_storage is None and authenticator is not None:
+            token_storage = authenticator.storage  # one store per token chain, never two
         if token_storage is None:
             path = token_store_path or default_token_store_path(client_id)
             token_storage = FileTokenStorage(path)
@@ -127,37 +125,74 @@ class ExactClient:
         # Our own retry loop decides what is retried (never urllib3's, which could resend a POST).
         transport.mount(self.session, verify)
         self.session.headers["User-Agent"] = user_agent
+        if response_format == "json":
+            self.session.headers["Accept"] = "application/json"
+        else:
+            self.session.headers.pop("Accept", None)  # no Accept header: Exact answers Atom
         self.rate_limiter = rate_limiter or RateLimiter(daily_reserve=daily_call_reserve)
         self.retry_policy = retry_policy or RetryPolicy(max_retries=max_retries)
         self.api_calls: Counter[int | None] = Counter()
-        self._origin = _origin(self.base_url)
         self._division_locks: dict[int | None, threading.RLock] = {}
         self._locks_guard = threading.Lock()
         self._endpoints: dict[str, Endpoint | None] = {}
 
     @classmethod
+    def from_settings(
+        cls,
+        settings: ConnectionSettings,
+        *,
+        token_storage: TokenStorage | None = None,
+        session: requests.Session | None = None,
+        rate_limiter: RateLimiter | None = None,
+        retry_policy: RetryPolicy | None = None,
+        logger: logging.Logger | None = None,
+    ) -> ExactClient:
+        """The client of one connection: ONE token store (seeded from the config's token pair
+        when empty), its authenticator, the limiter, the retry schedule and the session."""
+        log = logger if logger is not None else logging.getLogger(__name__)
+        storage = token_storage or FileTokenStorage(settings.token_store_path)
+        if seed_empty_store(storage, settings):
+            log.info("Token store was empty: seeded with the config's access token")
+        authenticator = ExactOAuthAuthenticator(
+            base_url=settings.base_url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            storage=storage,
+            seed_refresh_token=settings.refresh_token,
+            verify=settings.verify,
+            timeout=settings.request_timeout,
+            logger=logger,
+        )
+        return cls(
+            base_url=settings.base_url,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            token_storage=storage,
+            response_format=settings.response_format,
+            request_timeout=settings.request_timeout,
+            user_agent=settings.user_agent,
+            ca_file=settings.ca_file,
+            session=session,
+            authenticator=authenticator,
+            rate_limiter=rate_limiter or settings.rate_limiter(),
+            retry_policy=retry_policy or settings.retry_policy(),
+        )
+
+    @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides: Any) -> ExactClient:
-        """A client from the tap/target config keys (HotGlue aliases accepted)."""
-        for key in ("client_id", "client_secret"):
-            if not config.get(key):
-                raise ValueError(f"config is missing {key!r}")
-        kwargs: dict[str, Any] = {
-            "base_url": base_url_from_config(config),
-            "client_id": str(config["client_id"]),
-            "client_secret": str(config["client_secret"]),
-            "token_store_path": config.get("token_store_path") or None,
-            "refresh_token": config.get("refresh_token") or None,
-            "response_format": config.get("response_format") or "json",
-            "daily_call_reserve": int(config.get("daily_call_reserve") or 0),
-            "request_timeout": float(config.get("request_timeout") or 60.0),
-            "ca_file": config.get("ca_file") or None,
-        }
-        if config.get("user_agent"):
-            kwargs["user_agent"] = str(config["user_agent"])
-        if config.get("max_retries") is not None:
-            kwargs["max_retries"] = int(config["max_retries"])
-        kwargs.update(overrides)
-        return cls(**kwargs)
+        """A client from the tap/target config keys (HotGlue aliases accepted).
+
+        ``overrides`` replace connection settings (e.g. ``token_store_path``) or are passed to
+        :meth:`from_settings` (``session``, ``rate_limiter``, ...).
+        """
+        settings = ConnectionSettings.from_config(config)
+        names = {f.name for f in dataclasses.fields(ConnectionSettings)}
+        changes = {k: overrides.pop(k) for k in list(overrides) if k in names}
+        if changes.get("token_store_path"):
+            changes["token_store_path"] = Path(str(changes["token_store_path"])).expanduser()
+        elif "token_store_path" in changes:
+            del changes["token_store_path"]
+        return cls.from_settings(dataclasses.replace(settings, **changes), **overrides)
 
     def close(self) -> None:
         self.session.close()
@@ -193,7 +228,7 @@ class ExactClient:
         return f"{self.base_url}/api/v1/{rel}"
 
     def _check_origin(self, url: str) -> None:
-        if _origin(url) != self._origin:
+        if not same_origin(url, self.base_url):
             host = urlsplit(url).netloc
             raise ExactError(
                 f"refusing to send a request to {host}: only {urlsplit(self.base_url).netloc} "
@@ -250,18 +285,18 @@ class ExactClient:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         retry: bool = True,
+        check_body: Callable[[requests.Response], object] | None = None,
     ) -> requests.Response:
         """One API call with the limiter, auth, refresh-on-401, 429 waits and retries.
 
-        GET/PUT/DELETE are retried on 5xx, 408, timeouts and dropped connections. A POST is never
-        retried once it may have reached Exact: :class:`AnswerLost` or :class:`ServerError`.
+        GET/PUT/DELETE are retried on 5xx, 408, timeouts, dropped connections and 2xx answers
+        that ``check_body`` finds garbled (then :class:`GarbledAnswer`). A POST is never retried
+        once it may have reached Exact: :class:`AnswerLost` or :class:`ServerError`.
         """
         method = method.upper()
         url = self._with_params(self.url(path_or_url, division), params)
         body = None
-        hdrs: dict[str, Any] = {
-            "Accept": "application/json" if self.response_format == "json" else None
-        }
+        hdrs: dict[str, Any] = {}
         if json is not None:
             body = _dumps(json)
             hdrs["Content-Type"] = "application/json"
@@ -298,19 +333,25 @@ class ExactClient:
                     self.retry_policy.sleep(delay)
                     continue
                 self.rate_limiter.observe(division, resp)
-                status = resp.status_code
-                if status < 300:
+                decision = classify(
+                    resp,
+                    limiter=self.rate_limiter,
+                    division=division,
+                    idempotent=idempotent,
+                    refreshed=refreshed,
+                    check_body=check_body,
+                )
+                if decision.action is Action.OK:
                     return resp
-                if status == 401 and not refreshed:
+                if decision.action is Action.REFRESH:
                     refreshed = True
                     logger.info("Exact answered 401; refreshing the access token once")
                     self.authenticator.handle_unauthorized(used_token)
                     continue
-                if status == 429:
-                    daily_reset = self.rate_limiter.daily_exhausted_by(resp)
-                    if daily_reset is not None:
-                        raise DailyLimitReached(division, daily_reset)
-                    wait = self.rate_limiter.wait_after_429(division, resp)
+                if decision.action is Action.DAILY_STOP:
+                    assert decision.reset_at is not None
+                    raise DailyLimitReached(division, decision.reset_at)
+                if decision.action is Action.WAIT:
                     if rate_waits >= MAX_RATE_LIMIT_WAITS:
                         err = error_from_response(resp)
                         raise RateLimited(
@@ -322,17 +363,25 @@ class ExactClient:
                             url=url,
                         )
                     rate_waits += 1
-                    logger.info("Exact answered 429 (division %s); waiting %.1f s", division, wait)
-                    self.rate_limiter.wait(wait)
+                    logger.info(
+                        "Exact answered 429 (division %s); waiting %.1f s", division, decision.wait
+                    )
+                    self.rate_limiter.wait(decision.wait)
                     continue
-                if retry and idempotent and is_retriable_status(status):
+                if decision.action is Action.RETRY and retry:
                     delay = next(delays, None)
                     if delay is not None:
                         logger.warning(
-                            "%s %s: HTTP %s; retrying in %.1f s", method, redact(url), status, delay
+                            "%s %s: %s; retrying in %.1f s",
+                            method, redact(url), decision.reason, delay,
                         )
                         self.retry_policy.sleep(delay)
                         continue
+                if resp.status_code < 300:
+                    raise GarbledAnswer(
+                        f"{method} {redact(url)}: {decision.reason}; giving up after "
+                        f"{self.retry_policy.max_tries if retry else 1} tries"
+                    )
                 raise error_from_response(resp)
 
     # ---- reading ---------------------------------------------------------------------------
@@ -345,8 +394,14 @@ class ExactClient:
         params: Mapping[str, Any] | None = None,
         endpoint: Endpoint | None = None,
     ) -> Page:
-        resp = self.request("GET", path_or_url, division=division, params=params)
-        return decode_response(resp, endpoint or self.endpoint_for(resp.url or path_or_url))
+        pages: list[Page] = []
+
+        def check(resp: requests.Response) -> None:
+            ep = endpoint or self.endpoint_for(resp.url or path_or_url)
+            pages.append(check_answer(resp, self.response_format, lambda r: decode_response(r, ep)))
+
+        self.request("GET", path_or_url, division=division, params=params, check_body=check)
+        return pages[-1]  # the page of the answer that passed the check
 
     def iter_pages(
         self,

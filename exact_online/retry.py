@@ -1,10 +1,11 @@
-"""Which failures are retried, and how long to wait between tries.
+"""The ONE retry schedule, and which transport failures may be retried.
 
-Retried (GET, PUT, DELETE): 5xx, 408, timeouts, dropped connections — with exponential backoff and
-full jitter, capped (the ``backoff`` module of python-backoff supplies the wait generator and the
-jitter). A POST is never retried once the request may have reached Exact: a lost answer becomes
-:class:`~exact_online.errors.AnswerLost` and the caller looks the record up first. 401 and 429 are
-handled by the client (one refresh; wait for the rate-limit reset), not here.
+Retried (GET, PUT, DELETE): 5xx, 408, garbled answers, timeouts, dropped connections — with
+exponential backoff and full jitter, capped (python-backoff supplies the jitter). The client's loop
+and the tap's SDK backoff both take their waits from one :class:`RetryPolicy`
+(``ConnectionSettings.retry_policy``). A POST is never retried once the request may have reached
+Exact: a lost answer becomes :class:`~exact_online.errors.AnswerLost` and the caller looks the
+record up first. Which answers are retried is decided in :mod:`exact_online.policy`.
 """
 
 from __future__ import annotations
@@ -60,9 +61,21 @@ class RetryPolicy:
         self.cap = cap
         self.sleep = sleep
 
+    @property
+    def max_tries(self) -> int:
+        """The first try plus the retries."""
+        return self.max_retries + 1
+
+    def step(self, retry: int) -> float:
+        """The un-jittered wait before retry number ``retry`` (1-based): ``base * 2**(retry-1)``,
+        capped at ``cap``."""
+        return float(min(self.cap, self.base * 2 ** max(0, retry - 1)))
+
+    def delay(self, retry: int) -> float:
+        """The jittered wait before retry number ``retry`` (1-based)."""
+        return float(backoff.full_jitter(self.step(retry)))
+
     def delays(self) -> Iterator[float]:
-        """Jittered waits: ``base * 2**n`` capped at ``cap``, at most ``max_retries`` of them."""
-        gen = backoff.expo(base=2, factor=self.base, max_value=self.cap)
-        next(gen)  # python-backoff primes its generators with one send(None)
-        for _ in range(self.max_retries):
-            yield backoff.full_jitter(next(gen))
+        """The waits of one request, at most ``max_retries`` of them."""
+        for retry in range(1, self.max_retries + 1):
+            yield self.delay(retry)

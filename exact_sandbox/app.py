@@ -19,7 +19,7 @@ from .catalog import Catalog, catalog
 from .clock import Clock
 from .control import control
 from .edm import local_literal_ms, to_wall_ms
-from .faults import FaultInjector, FaultRule
+from .faults import ANSWER_KINDS, FaultInjector, FaultRule, garbled_answer
 from .limits import RateLimits
 from .oauth import OAuth
 from .reads import Page, QueryError, Reader, Selection
@@ -136,6 +136,12 @@ class Sandbox:
             return []
         if fault is not None and fault.kind == "truncate":
             return _truncated(response, environ, start_response)
+        if fault is not None and fault.kind in ANSWER_KINDS and response.status_code == 200:
+            body, ctype = garbled_answer(
+                fault.kind, response.get_data(), response.content_type or ""
+            )
+            response.set_data(body)  # sets a consistent Content-Length
+            response.content_type = ctype
         return response(environ, start_response)
 
     def _early_fault(

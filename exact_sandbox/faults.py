@@ -148,3 +148,36 @@ class FaultInjector:
                     rule.fired += 1
                     chosen = rule
         return chosen
+
+
+# ---- garbled 200 answers (issue 16) ------------------------------------------------------------
+# Kinds that replace a 200 answer of the API with a complete but unusable one (a consistent
+# Content-Length, the connection stays up): ``empty200`` (no body), ``badjson`` (the JSON cut in
+# half), ``html200`` (an HTML maintenance page), ``wrongtype`` (the real body labelled text/html),
+# ``emptyd`` (``{"d": {}}``) and ``stringd`` (``{"d": "..."}``). Non-200 answers pass unchanged.
+
+ANSWER_KINDS = frozenset({"empty200", "badjson", "html200", "wrongtype", "emptyd", "stringd"})
+KINDS = KINDS | ANSWER_KINDS
+
+_MAINTENANCE_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Exact Online</title></head><body>"
+    b"<h1>Exact Online is temporarily unavailable because of maintenance.</h1></body></html>"
+)
+
+
+def garbled_answer(kind: str, body: bytes, content_type: str) -> tuple[bytes, str]:
+    """The (body, Content-Type) a garbling ``kind`` sends instead of a 200 ``body``."""
+    json_type = "application/json; charset=utf-8"
+    if kind == "empty200":
+        return b"", content_type
+    if kind == "badjson":
+        return body[: max(len(body) // 2, 1)] if body else b'{"d": {"results": [', json_type
+    if kind == "html200":
+        return _MAINTENANCE_PAGE, "text/html; charset=utf-8"
+    if kind == "wrongtype":
+        return body, "text/html; charset=utf-8"
+    if kind == "emptyd":
+        return b'{"d": {}}', json_type
+    if kind == "stringd":
+        return b'{"d": "The service is temporarily unavailable."}', json_type
+    raise FaultSpecError(f"not a garbling fault kind: {kind!r}")

@@ -1,6 +1,9 @@
-"""ExactStream: the ONE place where auth, rate limits, requests, paging, decoding and errors live.
+"""ExactStream: the ONE place where the tap's streams meet auth, rate limits, paging and decoding.
 
-Stream families (sync, bulk/plain, function, ...) in ``streams.py`` only say what to ask for.
+What an answer means is decided by ``exact_online.policy.classify`` (the client's own policy);
+the waits come from the client's ``RetryPolicy`` and rate limiter, the requests go through the
+client's session and authenticator (``TapRuntime``). Stream families (sync, bulk/plain, function,
+...) in ``streams.py`` only say what to ask for.
 Records come out of ``exact_online.decoding`` already typed from the registry, so the SDK's type
 conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 """
@@ -19,10 +22,9 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from exact_online import transport
-from exact_online.decoding import DecodeError
 from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
+from exact_online.policy import Action, check_answer, classify
 from exact_online.registry import Endpoint, Entity
 from tap_exact.pagination import ExactPaginator, decoded_page
 from tap_exact.schema_source import REGISTRY_SCHEMAS
@@ -34,8 +36,6 @@ if TYPE_CHECKING:
 
 DIVISION_KEY = "Division"  # partition context key == the record field, see README.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
-_RETRY_BASE_SECONDS = 0.5
-_RETRY_CAP_SECONDS = 60.0
 
 
 class ExactFatalError(FatalAPIError):
@@ -44,6 +44,16 @@ class ExactFatalError(FatalAPIError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class RetryAnswer(RetriableAPIError):
+    """An answer to ask again: after ``wait`` seconds (429, refresh), else the retry schedule."""
+
+    def __init__(
+        self, message: str, response: requests.Response, wait: float | None = None
+    ) -> None:
+        super().__init__(message, response)
+        self.wait = wait
 
 
 class ExactStream(RESTStream[ParseResult | None]):
@@ -57,6 +67,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         self._runtime_source = tap
         self._division: int | None = None
         self._pages_in_partition = 0
+        self._refreshed = False  # a 401 was answered by a refresh; another one is fatal
         super().__init__(tap=tap, name=self.name)
 
     # ---- shared services ----------------------------------------------------------------------
@@ -67,7 +78,7 @@ class ExactStream(RESTStream[ParseResult | None]):
 
     @property
     def url_base(self) -> str:
-        return f"{self.runtime.settings.base_url}/api/v1/"
+        return f"{self.runtime.connection.base_url}/api/v1/"
 
     @property
     def authenticator(self) -> ExactOAuthAuthenticator:  # type: ignore[override]
@@ -75,21 +86,18 @@ class ExactStream(RESTStream[ParseResult | None]):
 
     @property
     def requests_session(self) -> requests.Session:
-        session = super().requests_session
-        if not isinstance(session.get_adapter(self.url_base), transport.ExactAdapter):
-            transport.mount(session, self.runtime.verify)
-        if self.runtime.settings.response_format == "xml":
-            session.headers.pop("Accept", None)  # no Accept header: Exact answers Atom
-        return session
+        # The client's session: our adapter (no urllib3 retries, pinned TLS verification), the
+        # User-Agent and the Accept header of the response format, set up once.
+        return self.runtime.session
 
     @property
     def timeout(self) -> int:
-        return int(self.runtime.settings.request_timeout)
+        return int(self.runtime.connection.request_timeout)
 
     @property
     def http_headers(self) -> dict:
-        headers = {"User-Agent": self.runtime.settings.user_agent}
-        if self.runtime.settings.response_format == "json":
+        headers = {"User-Agent": self.runtime.connection.user_agent}
+        if self.runtime.connection.response_format == "json":
             headers["Accept"] = "application/json"
         return headers
 
@@ -139,34 +147,46 @@ class ExactStream(RESTStream[ParseResult | None]):
     def get_new_paginator(self) -> ExactPaginator:
         return ExactPaginator(
             lambda response: decoded_page(response, self.endpoint),
-            self.runtime.settings.base_url,
+            self.runtime.connection.base_url,
         )
 
     # ---- answers ------------------------------------------------------------------------------
 
     def validate_response(self, response: requests.Response) -> None:
+        """Act on ``classify``'s decision by raising; waiting is the backoff's job."""
         division = self._division if self.endpoint.needs_division else None
-        self.runtime.rate_limiter.observe(division, response)
-        status = response.status_code
-        if status < 400:
-            try:
-                decoded_page(response, self.endpoint)
-            except DecodeError as exc:  # truncated or garbled body: ask again
-                raise RetriableAPIError(f"{self.name}: {exc}", response) from None
+        limiter = self.runtime.rate_limiter
+        limiter.observe(division, response)
+        decision = classify(
+            response,
+            limiter=limiter,
+            division=division,
+            refreshed=self._refreshed,
+            check_body=self._checked_page,
+        )
+        if decision.action is Action.OK:
+            self._refreshed = False
             return
+        if decision.action is Action.RETRY and response.status_code < 300:
+            raise RetryAnswer(f"{self.name}: {decision.reason}", response)
         error = error_from_response(response)
-        if status == 401:
+        if decision.action is Action.REFRESH:
             used = response.request.headers.get("Authorization", "") if response.request else ""
             self.runtime.authenticator.handle_unauthorized(used.removeprefix("Bearer "))
-            raise RetriableAPIError(str(error), response)
-        if status == 429:
-            reset_at = self.runtime.rate_limiter.daily_exhausted_by(response)
-            if reset_at is not None:
-                raise DailyLimitReached(division, reset_at)
-            raise RetriableAPIError(str(error), response)
-        if status == 408 or status >= 500:
-            raise RetriableAPIError(str(error), response)
-        raise ExactFatalError(f"{self.name}: {error}", status)
+            self._refreshed = True
+            raise RetryAnswer(str(error), response, wait=0.0)
+        if decision.action is Action.DAILY_STOP:
+            assert decision.reset_at is not None
+            raise DailyLimitReached(division, decision.reset_at)
+        if decision.action is Action.WAIT:
+            raise RetryAnswer(str(error), response, wait=decision.wait)
+        if decision.action is Action.RETRY:
+            raise RetryAnswer(str(error), response)
+        raise ExactFatalError(f"{self.name}: {error}", response.status_code)
+
+    def _checked_page(self, response: requests.Response) -> object:
+        fmt = self.runtime.connection.response_format
+        return check_answer(response, fmt, lambda r: decoded_page(r, self.endpoint))
 
     def request_decorator(self, func: Any) -> Any:
         def limited(prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
@@ -178,20 +198,21 @@ class ExactStream(RESTStream[ParseResult | None]):
         return super().request_decorator(limited)
 
     def backoff_wait_generator(self) -> Generator[float, Any, None]:  # type: ignore[override]
-        attempt = 0
+        """The client's retry schedule; a 429 waits as the limiter said, a refresh not at all."""
+        retry = 0
         exc = yield 0.0  # primed by backoff with None
         while True:
-            attempt += 1
-            exc = yield self._retry_wait(exc, attempt)
+            wait = getattr(exc, "wait", None)
+            if wait is None:
+                retry += 1
+                wait = self.runtime.retry_policy.delay(retry)
+            exc = yield float(wait)
 
-    def _retry_wait(self, exc: Any, attempt: int) -> float:
-        response = getattr(exc, "response", None)
-        if response is not None and response.status_code == 429:
-            return float(self.runtime.rate_limiter.wait_after_429(self._division, response))
-        return min(_RETRY_BASE_SECONDS * 2 ** (attempt - 1), _RETRY_CAP_SECONDS)
+    def backoff_jitter(self, value: float) -> float:
+        return value  # the schedule is jittered already; a 429 waits exactly until the reset
 
     def backoff_max_tries(self) -> int:
-        return 6
+        return self.runtime.retry_policy.max_tries
 
     def parse_response(self, response: requests.Response) -> Iterable[dict]:
         if self._pages_in_partition:
@@ -213,6 +234,7 @@ class ExactStream(RESTStream[ParseResult | None]):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         self._division = self.division_of(context)
         self._pages_in_partition = 0
+        self._refreshed = False
         self.runtime.progress.begin(self.name, self._division)
         try:
             yield from self.read_partition(context)

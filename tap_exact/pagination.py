@@ -14,6 +14,7 @@ import requests
 from singer_sdk.pagination import BaseHATEOASPaginator
 
 from exact_online.decoding import Page, decode_response
+from exact_online.policy import same_origin
 from exact_online.registry import Endpoint
 
 _PAGE_ATTR = "_exact_page"
@@ -38,18 +39,16 @@ class ExactPaginator(BaseHATEOASPaginator):
     def __init__(self, decode: Callable[[requests.Response], Page], origin: str) -> None:
         super().__init__()
         self._decode = decode
-        parts = urlsplit(origin)
-        self._origin = (parts.scheme.lower(), parts.netloc.lower())
+        self._origin = origin
 
     def get_next_url(self, response: requests.Response) -> str | None:
         url = self._decode(response).next_url
-        if url:
-            parts = urlsplit(url)
-            if (parts.scheme.lower(), parts.netloc.lower()) != self._origin:
-                raise UnsafeNextLink(
-                    f"next page link points to {parts.scheme}://{parts.netloc}, not to the "
-                    f"configured host {self._origin[0]}://{self._origin[1]}"
-                )
+        if url and not same_origin(url, self._origin):
+            parts, ours = urlsplit(url), urlsplit(self._origin)
+            raise UnsafeNextLink(
+                f"next page link points to {parts.scheme}://{parts.netloc}, not to the "
+                f"configured host {ours.scheme}://{ours.netloc}"
+            )
         return url or None
 
     def continue_if_empty(self, response: requests.Response) -> bool:

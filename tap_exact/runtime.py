@@ -1,6 +1,7 @@
-"""What all streams of one tap run share: settings, ONE authenticator, ONE rate limiter, the client
-for side calls (current/Me, system/Divisions, SyncTimestamp, sync/Deleted), divisions, deletions,
-progress. Everything is built lazily: discovery never touches the network or the token store.
+"""What all streams of one tap run share: settings, and ONE client built from the connection
+settings — its authenticator (over ONE token store), rate limiter, retry policy and session serve
+the streams' requests too — plus divisions, deletions and progress. Everything is built lazily:
+discovery never touches the network or the token store.
 """
 
 from __future__ import annotations
@@ -10,16 +11,18 @@ import os
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import requests
+
 from exact_online.auth import ExactOAuthAuthenticator
 from exact_online.client import ExactClient
 from exact_online.ratelimit import RateLimiter
 from exact_online.redact import register_secret
-from exact_online.token_store import FileTokenStorage, default_token_store_path
+from exact_online.retry import RetryPolicy
+from exact_online.settings import ConnectionSettings
 from tap_exact.deletions import DeletionLog
 from tap_exact.divisions import DivisionDirectory
 from tap_exact.progress import Progress, progress_interval
 from tap_exact.settings import TapSettings
-from tap_exact.token_seed import seed_empty_store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,50 +38,37 @@ class TapRuntime:
         self.settings = settings
         self.logger = logger
         self._deletion_start = deletion_start
-        for secret in (settings.client_secret, settings.refresh_token, settings.access_token):
+        c = settings.connection
+        for secret in (c.client_secret, c.refresh_token, c.access_token):
             register_secret(secret)
 
     @property
-    def verify(self) -> bool | str:
-        return self.settings.ca_file or True
-
-    @cached_property
-    def authenticator(self) -> ExactOAuthAuthenticator:
-        s = self.settings
-        path = s.token_store_path or str(default_token_store_path(s.client_id))
-        storage = FileTokenStorage(path)
-        if seed_empty_store(storage, s):
-            self.logger.info("Token store was empty: seeded with the config's access token")
-        return ExactOAuthAuthenticator(
-            base_url=s.base_url,
-            client_id=s.client_id,
-            client_secret=s.client_secret,
-            storage=storage,
-            seed_refresh_token=s.refresh_token,
-            verify=self.verify,
-            timeout=s.request_timeout,
-            logger=self.logger,
-        )
+    def connection(self) -> ConnectionSettings:
+        return self.settings.connection
 
     @cached_property
     def rate_limiter(self) -> RateLimiter:
-        return RateLimiter(daily_reserve=self.settings.daily_call_reserve)
+        # Built apart from the client so that progress reports never touch the token store.
+        return self.connection.rate_limiter()
 
     @cached_property
     def client(self) -> ExactClient:
-        s = self.settings
-        return ExactClient(
-            base_url=s.base_url,
-            client_id=s.client_id,
-            client_secret=s.client_secret,
-            response_format=s.response_format,
-            daily_call_reserve=s.daily_call_reserve,
-            request_timeout=s.request_timeout,
-            user_agent=s.user_agent,
-            ca_file=s.ca_file,
-            authenticator=self.authenticator,
-            rate_limiter=self.rate_limiter,
+        return ExactClient.from_settings(
+            self.connection, rate_limiter=self.rate_limiter, logger=self.logger
         )
+
+    @property
+    def authenticator(self) -> ExactOAuthAuthenticator:
+        return self.client.authenticator
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return self.client.retry_policy
+
+    @property
+    def session(self) -> requests.Session:
+        """The client's session (our adapter, TLS verification, User-Agent): streams use it too."""
+        return self.client.session
 
     @cached_property
     def divisions(self) -> DivisionDirectory:

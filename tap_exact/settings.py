@@ -1,7 +1,9 @@
-"""The tap's settings: the ``--about`` schema, and the config (with HotGlue aliases) resolved once.
+"""The tap's settings: the ``--about`` schema, and the tap-specific keys resolved once.
 
-Nothing here reads files or the network; ``TapSettings.from_config`` only interprets the mapping the
-SDK loaded. The user's config file is never written back.
+The connection (host, credentials, token store, timeouts, retries, ...) is resolved by
+``exact_online.settings.ConnectionSettings``, the same for the tap, the target and exact-auth;
+``TapSettings.connection`` holds it. Nothing here reads files or the network; the user's config file
+is never written back.
 """
 
 from __future__ import annotations
@@ -13,23 +15,17 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from exact_online.client import base_url_from_config
-from exact_online.settings import connection_properties, relax_types
+from exact_online.settings import (
+    ConnectionSettings,
+    connection_properties,
+    division_number,
+    relax_types,
+)
 
 DEFAULT_LOOKBACK_MINUTES = 10
-DEFAULT_REQUEST_TIMEOUT = 300.0
-DEFAULT_USER_AGENT = "tap-exact"
 
 CONFIG_SCHEMA = relax_types(th.PropertiesList(
-    *connection_properties(
-        required=True,
-        defaults={
-            "response_format": "json",
-            "daily_call_reserve": 0,
-            "request_timeout": DEFAULT_REQUEST_TIMEOUT,
-            "user_agent": DEFAULT_USER_AGENT,
-        },
-    ),
+    *connection_properties(required=True),
     th.Property(
         "divisions", th.ArrayType(th.IntegerType),
         description="Divisions (company numbers) to read. Empty: every division the user can "
@@ -52,7 +48,8 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
     ),
     th.Property(
         "current_division", th.IntegerType,
-        description="HotGlue alias: one division to read (used when `divisions` is empty).",
+        description="HotGlue alias: one division to read (used when `divisions` is empty); a "
+        "number or a numeric string.",
     ),
     th.Property(
         "redirect_uri", th.StringType,
@@ -65,52 +62,31 @@ CONFIG_SCHEMA["properties"]["stock_warehouse_ids"]["type"] = ["array", "string",
 
 @dataclass(frozen=True)
 class TapSettings:
-    base_url: str
-    client_id: str
-    client_secret: str
-    refresh_token: str | None
-    token_store_path: str | None
+    connection: ConnectionSettings
     divisions: tuple[int, ...]
     start_date: datetime | None
-    response_format: str
-    daily_call_reserve: int
     lookback_minutes: int
-    ca_file: str | None
-    request_timeout: float
-    user_agent: str
     stock_warehouse_ids: frozenset[str]
-    access_token: str | None = None
-    expires_in: float | None = None
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
-        divisions = tuple(int(d) for d in config.get("divisions") or ())
-        if not divisions and config.get("current_division"):
-            divisions = (int(config["current_division"]),)
-        fmt = str(config.get("response_format") or "json").lower()
-        if fmt not in ("json", "xml"):
-            raise ValueError(f"response_format must be json or xml, not {fmt!r}")
+        divisions = tuple(
+            d for d in (division_number(v, "divisions") for v in config.get("divisions") or ())
+            if d is not None
+        )
+        if not divisions:
+            current = division_number(config.get("current_division"), "current_division")
+            divisions = (current,) if current is not None else ()
         return cls(
-            base_url=base_url_from_config(config),
-            client_id=str(config.get("client_id") or ""),
-            client_secret=str(config.get("client_secret") or ""),
-            refresh_token=config.get("refresh_token") or None,
-            token_store_path=config.get("token_store_path") or None,
+            connection=ConnectionSettings.from_config(config),
             divisions=divisions,
             start_date=parse_start_date(config.get("start_date")),
-            response_format=fmt,
-            daily_call_reserve=int(config.get("daily_call_reserve") or 0),
             lookback_minutes=int(
                 config["lookback_minutes"]
                 if config.get("lookback_minutes") is not None
                 else DEFAULT_LOOKBACK_MINUTES
             ),
-            ca_file=config.get("ca_file") or None,
-            request_timeout=float(config.get("request_timeout") or DEFAULT_REQUEST_TIMEOUT),
-            user_agent=str(config.get("user_agent") or DEFAULT_USER_AGENT),
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
-            access_token=config.get("access_token") or None,
-            expires_in=_number(config.get("expires_in"), "expires_in"),
         )
 
 
@@ -131,12 +107,3 @@ def _warehouse_ids(value: Any) -> frozenset[str]:
         return frozenset()
     items = value.split(",") if isinstance(value, str) else value
     return frozenset(str(v).strip().lower() for v in items if str(v).strip())
-
-
-def _number(value: Any, key: str) -> float | None:
-    if value in (None, ""):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{key} must be a number, not {value!r}") from None

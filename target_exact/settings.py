@@ -9,26 +9,31 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
-from exact_online.settings import connection_properties
+from exact_online.settings import connection_properties, division_number
 from target_exact.results import STATE_RESULTS, StateResults
 
 DEFAULT_COMPLETED_STATUS = ("30", "40")
 
-# HotGlue/legacy key -> our key (the client reads its own aliases for auth).
+# HotGlue/legacy key -> our key (ConnectionSettings reads the connection's own aliases).
 ALIASES = {
     "current_division": "division",
     "warehouse_uuid": "default_warehouse_id",
 }
 
 TARGET_PROPERTIES = th.PropertiesList(
-    # No defaults: the client's own apply (ExactClient.from_config).
+    # The same keys and defaults as the tap: exact_online.settings.ConnectionSettings reads them.
     *connection_properties(),
     th.Property(
         "division",
         th.IntegerType,
-        description="Division written to (default: the user's current division)",
+        description="Division written to (default: the user's current division); a number or a "
+        "numeric string",
     ),
-    th.Property("current_division", th.IntegerType, description="HotGlue alias of division"),
+    th.Property(
+        "current_division",
+        th.IntegerType,
+        description="HotGlue alias of division (a number or a numeric string)",
+    ),
     th.Property(
         "external_reference_field",
         th.StringType,
@@ -138,7 +143,8 @@ class Settings:
         status = c.get("bo_completed_status") or DEFAULT_COMPLETED_STATUS
         if isinstance(status, str):
             status = [s.strip().strip('"') for s in status.split(",")]
-        division = c.get("division")
+        key = "division" if config.get("division") not in (None, "") else "current_division"
+        division = division_number(c.get("division"), key)
         state_results = str(c.get("state_results") or "hotglue").strip().lower()
         if state_results not in STATE_RESULTS:
             raise ValueError(
@@ -146,7 +152,7 @@ class Settings:
                 f"{', '.join(STATE_RESULTS)}"
             )
         return cls(
-            division=int(division) if division not in (None, "") else None,
+            division=division,
             external_reference_field=c.get("external_reference_field") or "YourRef",
             dry_run=bool(c.get("dry_run", False)),
             allow_failures=bool(c.get("allow_failures", False)),

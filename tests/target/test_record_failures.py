@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import requests
-from sandbox import SandboxServer
 
 from exact_online.errors import AuthError, DailyLimitReached, ServerError
+from exact_sandbox.testing import SandboxServer
 from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, schema_for, target_config
 from target_exact.sinks.base import describe, run_fatal
 
