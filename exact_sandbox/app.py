@@ -110,6 +110,7 @@ class Sandbox:
             store=store,
         )
         self.faults = FaultInjector(seed)
+        self.faults.clock = self.clock  # the ``skew`` fault kind
         self.calls = CallLog()
         self.reader = Reader(store, self.catalog)
         self.writer = Writer(store, self.catalog)

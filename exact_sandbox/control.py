@@ -48,13 +48,19 @@ def _route(sandbox: Sandbox, method: str, path: str, body: dict[str, Any]) -> Re
         if method == "POST":
             sandbox.clock.set_offset(float(body.get("offset_seconds", 0)))
         return _json(
-            {"offset_seconds": sandbox.clock.offset, "now": sandbox.clock.now().isoformat()}
+            {
+                "offset_seconds": sandbox.clock.offset,
+                "skew_seconds": sandbox.clock.skew,
+                "now": sandbox.clock.now().isoformat(),
+            }
         )
     if path == "calls":
         return _json(sandbox.calls.snapshot())
     if path == "reset-calls" and method == "POST":
         sandbox.calls.reset()
         return _json({"ok": True})
+    if path == "limits":
+        return _json(sandbox.limits.describe())
     if path == "reset-limits" and method == "POST":
         sandbox.limits.reset()
         return _json({"ok": True})
