@@ -15,6 +15,7 @@ from singer_sdk import typing as th
 
 from exact_online.client import base_url_from_config
 from exact_online.settings import connection_properties, relax_types
+from tap_exact.divisions import UNREACHABLE_POLICIES
 
 DEFAULT_LOOKBACK_MINUTES = 10
 DEFAULT_REQUEST_TIMEOUT = 300.0
@@ -51,6 +52,12 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "(seed 001 `stock_warehouse_ids`; a comma-separated string is accepted too).",
     ),
     th.Property(
+        "unreachable_divisions", th.StringType, default="fail",
+        allowed_values=list(UNREACHABLE_POLICIES),
+        description="A division answering 403 (the user lost access) is skipped and the others "
+        "are read. fail: exit code 77 at the end; warn: exit code 0 (the log still names it).",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty).",
     ),
@@ -81,12 +88,16 @@ class TapSettings:
     stock_warehouse_ids: frozenset[str]
     access_token: str | None = None
     expires_in: float | None = None
+    unreachable_divisions: str = "fail"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
         divisions = tuple(int(d) for d in config.get("divisions") or ())
         if not divisions and config.get("current_division"):
             divisions = (int(config["current_division"]),)
+        unreachable = str(config.get("unreachable_divisions") or "fail").lower()
+        if unreachable not in UNREACHABLE_POLICIES:
+            raise ValueError(f"unreachable_divisions must be fail or warn, not {unreachable!r}")
         fmt = str(config.get("response_format") or "json").lower()
         if fmt not in ("json", "xml"):
             raise ValueError(f"response_format must be json or xml, not {fmt!r}")
@@ -111,6 +122,7 @@ class TapSettings:
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             access_token=config.get("access_token") or None,
             expires_in=_number(config.get("expires_in"), "expires_in"),
+            unreachable_divisions=unreachable,
         )
 
 

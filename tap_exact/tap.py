@@ -56,7 +56,8 @@ class TapExact(Tap):
         return lowest if consumers else None
 
     def run_sync(self) -> int:
-        """Sync every selected stream; the exit code (0, or 75 when the daily limit stops us)."""
+        """Sync every selected stream; the exit code: 0, 75 when the daily limit stops us, 77 when
+        a division answered 403 and was skipped (see divisions.py)."""
         code = 0
         try:
             self.sync_all()
@@ -75,7 +76,15 @@ class TapExact(Tap):
                     sum(runtime.client.api_calls.values()) if "client" in runtime.__dict__ else 0
                 )
                 self.logger.info("Sync summary:\n%s", runtime.progress.summary(client_calls))
-        return code
+        skipped = self._unreachable_divisions_code()  # logged even when the daily limit stopped us
+        return code or skipped
+
+    def _unreachable_divisions_code(self) -> int:
+        """77 when divisions answering 403 were skipped (0 with ``unreachable_divisions: warn``)."""
+        runtime = self.__dict__.get("runtime")
+        if runtime is None or "divisions" not in runtime.__dict__:
+            return 0
+        return runtime.divisions.report(runtime.settings.unreachable_divisions)
 
     @classmethod
     def invoke(  # type: ignore[override]
