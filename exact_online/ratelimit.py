@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import statistics
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -95,6 +96,7 @@ class ClockSkew:
 
     def __init__(self, samples: int = SKEW_SAMPLES) -> None:
         self._samples: deque[float] = deque(maxlen=samples)
+        self._lock = threading.Lock()  # divisions may be read in parallel threads
         self.seconds = 0.0
         self._warned = False
 
@@ -102,13 +104,15 @@ class ClockSkew:
         server = _http_date(date_header)
         if server is None:
             return
-        self._samples.append(server - our_now)
-        window = list(self._samples)
-        if len(window) % 2 == 0:
-            window.insert(0, window[0])
-        self.seconds = float(statistics.median(window))
-        if not self._warned and abs(self.seconds) >= SKEW_WARNING:
-            self._warned = True
+        with self._lock:
+            self._samples.append(server - our_now)
+            window = list(self._samples)
+            if len(window) % 2 == 0:
+                window.insert(0, window[0])
+            self.seconds = float(statistics.median(window))
+            warn = not self._warned and abs(self.seconds) >= SKEW_WARNING
+            self._warned = self._warned or warn
+        if warn:
             logger.warning(
                 "Our clock is %.0f s %s Exact's (from its Date header); rate-limit waits use "
                 "Exact's time",
