@@ -5,16 +5,26 @@ division URL reports what is left and when each window resets (epoch millisecond
 for the minutely reset when the minute's budget is spent (never a fixed sleep), and stop with
 :class:`DailyLimitReached` before a call would eat into the configured daily reserve. Calls
 without a division (``current/Me``, the token endpoint) do not count.
+
+The reset times are Exact's clock, not ours: every answer's ``Date`` header gives a sample of
+"Exact's time minus ours" (:class:`ClockSkew`), and every wait is computed in Exact's time. After a
+429 we never wait less than :data:`MIN_WAIT_AFTER_429`, doubled per consecutive 429 of a division,
+so even with every header wrong a few retries span a whole minute window instead of burning 429s
+(Exact blocks apps that keep making failing calls).
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import statistics
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import requests
 
@@ -22,9 +32,15 @@ from exact_online.errors import DailyLimitReached
 
 logger = logging.getLogger(__name__)
 
-MAX_MINUTELY_WAIT = 61.0  # a calendar-minute window never needs more; guards against clock skew
-BACKOFF_BASE = 1.0
+MAX_MINUTELY_WAIT = 61.0  # a calendar-minute window never needs more (+1 s: Date is whole seconds)
+# The least wait after a 429, doubled per consecutive 429 of a division (3, 6, 12, 24, 48 s): a 429
+# means Exact counted the minute as full, and our estimate of its clock is only good to about a
+# second (Date has whole seconds, plus latency). 3 s costs little once per minute, and five
+# consecutive 429s then span 93 s, more than a whole window, whatever the headers say.
+MIN_WAIT_AFTER_429 = 3.0
 BACKOFF_CAP = 60.0
+SKEW_SAMPLES = 5  # the last N Date headers; the median ignores one bad header among them
+SKEW_WARNING = 5.0  # seconds of skew worth one warning line
 
 
 @dataclass
@@ -53,6 +69,58 @@ def _epoch_ms(value: str | None) -> datetime | None:
     return datetime.fromtimestamp(ms / 1000, timezone.utc)
 
 
+def _http_date(value: str | None) -> float | None:
+    """An HTTP ``Date`` header as epoch seconds; None when missing or unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:  # some Python versions return None instead of raising
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+class ClockSkew:
+    """Exact's clock minus ours (seconds), from the ``Date`` headers of its answers.
+
+    The estimate is the median of the last :data:`SKEW_SAMPLES` samples; with an even number the
+    oldest counts twice, so one odd header never moves the estimate on its own (the first header
+    is taken as is: there is nothing to compare it with). ``Date`` is whole seconds and written
+    before the answer travels, so the estimate errs low by up to about a second: we then think
+    Exact's clock is a little earlier than it is and wait a little longer, the safe side.
+    """
+
+    def __init__(self, samples: int = SKEW_SAMPLES) -> None:
+        self._samples: deque[float] = deque(maxlen=samples)
+        self._lock = threading.Lock()  # divisions may be read in parallel threads
+        self.seconds = 0.0
+        self._warned = False
+
+    def observe(self, date_header: str | None, our_now: float) -> None:
+        server = _http_date(date_header)
+        if server is None:
+            return
+        with self._lock:
+            self._samples.append(server - our_now)
+            window = list(self._samples)
+            if len(window) % 2 == 0:
+                window.insert(0, window[0])
+            self.seconds = float(statistics.median(window))
+            warn = not self._warned and abs(self.seconds) >= SKEW_WARNING
+            self._warned = self._warned or warn
+        if warn:
+            logger.warning(
+                "Our clock is %.0f s %s Exact's (from its Date header); rate-limit waits use "
+                "Exact's time",
+                abs(self.seconds),
+                "behind" if self.seconds > 0 else "ahead of",
+            )
+
+
 class RateLimiter:
     """Per-division budget. One instance per client; requests per division are sequential."""
 
@@ -61,17 +129,22 @@ class RateLimiter:
         daily_reserve: int = 0,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
-        backoff_base: float = BACKOFF_BASE,
+        min_wait_after_429: float = MIN_WAIT_AFTER_429,
         backoff_cap: float = BACKOFF_CAP,
     ) -> None:
         self.daily_reserve = max(0, int(daily_reserve))
         self.clock = clock
         self.sleep = sleep
-        self.backoff_base = backoff_base
+        self.min_wait_after_429 = min_wait_after_429
         self.backoff_cap = backoff_cap
+        self.skew = ClockSkew()  # one server, one clock: shared by every division
         self._state: dict[int | None, RateLimitState] = {}
         self._consecutive_429: dict[int | None, int] = {}
         self.waited: float = 0.0  # total seconds spent waiting (for reports)
+
+    def server_time(self) -> float:
+        """Exact's "now" (epoch seconds) as far as its Date headers tell."""
+        return self.clock() + self.skew.seconds
 
     def snapshot(self, division: int | None) -> RateLimitState:
         st = self._state.get(division)
@@ -84,7 +157,7 @@ class RateLimiter:
         st = self._state.get(division)
         if st is None:
             return
-        now = self.clock()
+        now = self.server_time()  # the reset headers are Exact's clock
         if st.remaining is not None and st.reset_at is not None:
             if st.reset_at.timestamp() <= now:
                 st.remaining = None  # a new day
@@ -116,7 +189,8 @@ class RateLimiter:
             st.remaining -= 1
 
     def observe(self, division: int | None, response: requests.Response) -> None:
-        """Read the ``X-RateLimit-*`` headers of an answer."""
+        """Read the ``Date`` and ``X-RateLimit-*`` headers of an answer."""
+        self.skew.observe(response.headers.get("Date"), self.clock())
         if division is None:
             return
         h = response.headers
@@ -148,22 +222,23 @@ class RateLimiter:
         return reset or datetime.now(timezone.utc)
 
     def wait_after_429(self, division: int | None, response: requests.Response) -> float:
-        """Seconds to wait before trying again: until the reset header, else exponential backoff."""
-        now = self.clock()
+        """Seconds to wait before trying again: until the reset header (in Exact's time), else
+        ``Retry-After``, else exponential backoff; never less than the floor for this 429."""
         n = self._consecutive_429.get(division, 0)
         self._consecutive_429[division] = n + 1
         st = self._state.get(division)
         if st is not None:
             st.minutely_remaining = None  # the caller waits out this window now
+        floor = min(self.backoff_cap, self.min_wait_after_429 * 2**n)
         reset = _epoch_ms(response.headers.get("X-RateLimit-Minutely-Reset"))
-        if reset is not None:
-            return max(0.0, min(reset.timestamp() - now, MAX_MINUTELY_WAIT))
         retry_after = _int(response.headers.get("Retry-After"))
-        if retry_after is not None:
-            return float(max(0, min(retry_after, MAX_MINUTELY_WAIT)))
-        # No headers: exponential backoff with full jitter (never less than half the step).
-        step = min(self.backoff_cap, self.backoff_base * (2**n))
-        return step / 2 + random.uniform(0, step / 2)  # jitter, not crypto
+        if reset is not None:
+            wait = max(floor, reset.timestamp() - self.server_time())
+        elif retry_after is not None:
+            wait = max(floor, float(retry_after))
+        else:  # no headers: the floor plus jitter, so parallel clients spread out
+            wait = floor + random.uniform(0, floor / 2)  # jitter, not crypto
+        return min(wait, MAX_MINUTELY_WAIT)
 
     def _sleep(self, seconds: float) -> None:
         self.waited += seconds

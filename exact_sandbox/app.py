@@ -110,6 +110,8 @@ class Sandbox:
             store=store,
         )
         self.faults = FaultInjector(seed)
+        self.faults.clock = self.clock  # the ``skew`` fault kind
+        self.revoked: set[int] = set()  # divisions the user lost access to (control API)
         self.calls = CallLog()
         self.reader = Reader(store, self.catalog)
         self.writer = Writer(store, self.catalog)
@@ -237,7 +239,7 @@ class Sandbox:
         m = _API.match(path)
         if m is None or division is None:
             raise QueryError(404, "The requested resource could not be found.")
-        if division not in self.store.divisions():
+        if division not in self.store.divisions() or division in self.revoked:
             raise QueryError(403, "Forbidden - WrongDivision")
         rest = m.group("rest")
         count_only = False

@@ -112,6 +112,7 @@ def serve(args: Any) -> int:
     from werkzeug.serving import make_server
 
     from .app import Sandbox
+    from .clock import dated_request_handler
 
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.WARNING), stream=sys.stderr
@@ -137,7 +138,14 @@ def serve(args: Any) -> int:
     ca_file = None
     if args.tls:
         ssl_context, ca_file = _tls_context(data)
-    server = make_server(args.host, args.port, sandbox, threaded=True, ssl_context=ssl_context)
+    server = make_server(
+        args.host,
+        args.port,
+        sandbox,
+        threaded=True,
+        ssl_context=ssl_context,
+        request_handler=dated_request_handler(sandbox.clock),
+    )
     scheme = "https" if args.tls else "http"
     base_url = f"{scheme}://{args.host}:{server.server_port}"
     sandbox.base_url = base_url

@@ -48,13 +48,19 @@ def _route(sandbox: Sandbox, method: str, path: str, body: dict[str, Any]) -> Re
         if method == "POST":
             sandbox.clock.set_offset(float(body.get("offset_seconds", 0)))
         return _json(
-            {"offset_seconds": sandbox.clock.offset, "now": sandbox.clock.now().isoformat()}
+            {
+                "offset_seconds": sandbox.clock.offset,
+                "skew_seconds": sandbox.clock.skew,
+                "now": sandbox.clock.now().isoformat(),
+            }
         )
     if path == "calls":
         return _json(sandbox.calls.snapshot())
     if path == "reset-calls" and method == "POST":
         sandbox.calls.reset()
         return _json({"ok": True})
+    if path == "limits":
+        return _json(sandbox.limits.describe())
     if path == "reset-limits" and method == "POST":
         sandbox.limits.reset()
         return _json({"ok": True})
@@ -64,6 +70,15 @@ def _route(sandbox: Sandbox, method: str, path: str, body: dict[str, Any]) -> Re
             return _json({"error": f"unknown division {division}"}, 404)
         store.move_division(division)
         return _json({"ok": True, "division": division})
+    if path.startswith("divisions/") and path.endswith(("/revoke", "/grant")) and method == "POST":
+        division = int(path.split("/")[1])
+        if division not in store.divisions():
+            return _json({"error": f"unknown division {division}"}, 404)
+        if path.endswith("/revoke"):  # the user lost access: every call there answers 403
+            sandbox.revoked.add(division)
+        else:
+            sandbox.revoked.discard(division)
+        return _json({"division": division, "revoked": sorted(sandbox.revoked)})
     if path == "rows" and method == "POST":
         division = int(body["division"])
         entity = str(body["entity"])

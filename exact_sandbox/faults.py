@@ -12,7 +12,9 @@ connection is dropped), ``drop`` (the request IS applied, then the connection cl
 answer),
 ``truncate`` (half the body, then the connection closes), ``badxml`` (invalid XML characters inside
 string
-values of the answer).
+values of the answer), ``skew`` (not per request: the sandbox's clock, and with it the rate-limit
+headers and the HTTP ``Date`` header, runs ``seconds`` ahead of the real clock, negative = behind;
+``skew:seconds=-150`` plays a client whose clock is 150 s ahead of Exact's).
 
 Options: ``every=N`` (the Nth, 2Nth, … matching request), ``rate=P`` (probability, seeded RNG),
 ``after=N``
@@ -33,7 +35,10 @@ from __future__ import annotations
 import random
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import Clock
 
 KINDS = frozenset({"slow", "hang", "drop", "truncate", "badxml"})
 
@@ -65,6 +70,8 @@ class FaultRule:
 
 def _rule(raw: dict[str, Any]) -> FaultRule:
     kind = str(raw.get("kind", "")).lower()
+    if kind in CLOCK_KINDS:
+        return _clock_rule(raw)
     if not (kind in KINDS or (kind.isdigit() and 400 <= int(kind) <= 599)):
         raise FaultSpecError(f"unknown fault kind {kind!r}")
     try:
@@ -110,6 +117,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._rng = random.Random(seed)
+        self.clock: Clock | None = None  # bound by the Sandbox: the ``skew`` kind moves it
 
     def configure(self, rules: list[dict[str, Any]], seed: int | None = None) -> None:
         parsed = [_rule(r) for r in rules]
@@ -117,6 +125,7 @@ class FaultInjector:
             self._rules = parsed
             if seed is not None:
                 self._rng = random.Random(seed)
+        apply_skew(self.clock, parsed)
 
     def configure_spec(self, spec: str, seed: int | None = None) -> None:
         self.configure(parse_spec(spec), seed)
@@ -130,6 +139,8 @@ class FaultInjector:
         chosen: FaultRule | None = None
         with self._lock:
             for rule in self._rules:
+                if rule.kind in CLOCK_KINDS:
+                    continue
                 if rule.method and rule.method != method.upper():
                     continue
                 if rule.path.lower() not in path.lower():
@@ -181,3 +192,27 @@ def garbled_answer(kind: str, body: bytes, content_type: str) -> tuple[bytes, st
     if kind == "stringd":
         return b'{"d": "The service is temporarily unavailable."}', json_type
     raise FaultSpecError(f"not a garbling fault kind: {kind!r}")
+
+
+# ---- clock skew: a rule for the whole server, not for requests ---------------------------------
+
+CLOCK_KINDS = frozenset({"skew"})
+
+
+def _clock_rule(raw: dict[str, Any]) -> FaultRule:
+    unknown = set(raw) - {"kind", "seconds"}
+    if unknown:
+        raise FaultSpecError(f"skew takes only seconds=N, not {sorted(unknown)}")
+    try:
+        seconds = float(raw["seconds"])
+    except (KeyError, TypeError, ValueError):
+        raise FaultSpecError("skew needs seconds=N (negative: the sandbox runs behind)") from None
+    return FaultRule(kind="skew", seconds=seconds, path="")
+
+
+def apply_skew(clock: Clock | None, rules: list[FaultRule]) -> None:
+    """Set the clock's skew from the ``skew`` rules (the last wins; none = no skew)."""
+    if clock is None:
+        return
+    skews = [r.seconds or 0.0 for r in rules if r.kind in CLOCK_KINDS]
+    clock.set_skew(skews[-1] if skews else 0.0)

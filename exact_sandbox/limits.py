@@ -52,6 +52,7 @@ class RateLimits:
         self._lock = threading.Lock()
         self._minute: dict[tuple[str, int], tuple[int, int]] = {}  # -> (window, used)
         self._day: dict[tuple[str, int], tuple[int, int]] = {}
+        self.refused = {"minutely": 0, "daily": 0}  # 429s answered (GET /_sandbox/limits)
 
     def hit(self, client: str, division: int) -> Verdict:
         """Count one call (unless over a limit) and return the headers to send."""
@@ -74,6 +75,8 @@ class RateLimits:
             if not daily_over and not minutely_over:
                 m_used += 1
                 d_used += 1
+            else:
+                self.refused["daily" if daily_over else "minutely"] += 1
             self._minute[key] = (minute, m_used)
             self._day[key] = (day, d_used)
             tick = time.monotonic()
@@ -105,9 +108,19 @@ class RateLimits:
             self._minute.clear()
             self._day.clear()
             self._saved.clear()
+            self.refused = {"minutely": 0, "daily": 0}
             if self.store is not None:
                 with self.store.transaction() as conn:
                     conn.execute("DELETE FROM daily_calls")
+
+    def describe(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "enabled": self.enabled,
+                "minutely_limit": self.minutely,
+                "daily_limit": self.daily,
+                "refused": dict(self.refused),
+            }
 
     def flush(self) -> None:
         """Write every daily count (at shutdown)."""

@@ -235,9 +235,13 @@ class ExactStream(RESTStream[ParseResult | None]):
         self._division = self.division_of(context)
         self._pages_in_partition = 0
         self._refreshed = False
+        divisions = self.runtime.divisions  # a division answering 403 is skipped: divisions.py
+        if self.endpoint.needs_division and divisions.skipped(self._division):
+            return
         self.runtime.progress.begin(self.name, self._division)
         try:
-            yield from self.read_partition(context)
+            with divisions.guard(self.name, self._division, self.get_context_state(context)):
+                yield from self.read_partition(context)
         finally:
             self.runtime.progress.end()
 

@@ -3,19 +3,32 @@
 Looked up once per run, on first need during sync (never during discovery): ``current/Me`` (free)
 for the current division, then ``system/Divisions`` (one call) for the reachable divisions and
 their move dates.
+
+A division that answers 403 (the user lost access to that company) is reported once, skipped for
+the rest of the run with its state untouched, and named again at the end; the exit code is
+:data:`EXIT_UNREACHABLE_DIVISION` unless the ``unreachable_divisions`` setting is ``warn``.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
+
+from singer_sdk.exceptions import FatalAPIError
 
 from exact_online.client import ExactClient
 from exact_online.errors import ExactAPIError
 from exact_online.odata import Query
 
 MOVE_DATE_KEY = "division_move_date"
+# EX_NOPERM: every reachable division was read, but the user cannot reach some configured ones.
+EXIT_UNREACHABLE_DIVISION = 77
+UNREACHABLE_STATUSES = frozenset({403})
+UNREACHABLE_POLICIES = ("fail", "warn")  # the ``unreachable_divisions`` setting
 
 
 class DivisionDirectory:
@@ -27,6 +40,7 @@ class DivisionDirectory:
         self._logger = logger
         self._listed: list[dict[str, Any]] | None = None
         self._current: int | None = None
+        self._unreachable: dict[int, str] = {}  # division -> what it answered
 
     def _current_division(self) -> int:
         if self._current is None:
@@ -57,17 +71,70 @@ class DivisionDirectory:
     def partitions(self) -> list[int]:
         """The divisions of this run: the configured ones, else every reachable one."""
         if self._configured:
-            return list(self._configured)
+            return [d for d in self._configured if d not in self._unreachable]
         current = self._current_division()
         found = [int(row["Code"]) for row in self._list() if row.get("Code") is not None]
         ordered = [current, *sorted(d for d in set(found) if d != current)]
+        ordered = [d for d in ordered if d not in self._unreachable]
         self._logger.info("Divisions to read: %s", ", ".join(map(str, ordered)))
         return ordered
 
     def home(self) -> int:
-        """The one division per-user tables (system/*) are read in: the first configured one,
-        else the user's current division."""
-        return self._configured[0] if self._configured else self._current_division()
+        """The one division per-user tables (system/*) are read in: the first reachable configured
+        one, else the user's current division."""
+        if self._configured:
+            reachable = [d for d in self._configured if d not in self._unreachable]
+            return (reachable or list(self._configured))[0]
+        return self._current_division()
+
+    # ---- unreachable divisions ------------------------------------------------------------------
+
+    def skipped(self, division: int | None) -> bool:
+        """True when a partition must not be read: its division answered 403 earlier in this run
+        (``None``: no division was left to read at all)."""
+        return division is None or division in self._unreachable
+
+    @contextmanager
+    def guard(self, stream: str, division: int | None, state: dict[str, Any]) -> Iterator[None]:
+        """Read one partition of ``division``; a 403 marks the division unreachable, puts the
+        partition's state back as it was and ends the partition without an error."""
+        if division is None:
+            yield
+            return
+        before = copy.deepcopy(state)
+        try:
+            yield
+        except (FatalAPIError, ExactAPIError) as exc:
+            status = getattr(exc, "status", None)
+            if status not in UNREACHABLE_STATUSES:
+                raise
+            # Rows read before a 403 in mid-partition are read again next run: nothing is lost.
+            state.clear()
+            state.update(before)
+            self._unreachable[division] = f"HTTP {status}"
+            self._logger.error(
+                "Division %s is unreachable (HTTP %s on stream %s: %s): skipped for the rest of "
+                "this run, its state kept. Check the user's access to this company in Exact, or "
+                "remove it from `divisions`.",
+                division, status, stream, _exact_message(exc, status),
+            )
+
+    @property
+    def unreachable(self) -> dict[int, str]:
+        return dict(self._unreachable)
+
+    def report(self, policy: str) -> int:
+        """The closing line about skipped divisions, and the exit code it calls for."""
+        if not self._unreachable:
+            return 0
+        names = ", ".join(f"{d} ({why})" for d, why in sorted(self._unreachable.items()))
+        code = EXIT_UNREACHABLE_DIVISION if policy == "fail" else 0
+        self._logger.error(
+            "Unreachable divisions skipped: %s. Every other division was read in full and its "
+            "state saved (exit code %d; setting unreachable_divisions=%s).",
+            names, code, policy,
+        )
+        return code
 
     def move_date(self, division: int) -> str | None:
         """The division's DivisionMoveDate (ISO, UTC) or None."""
@@ -95,6 +162,12 @@ class DivisionDirectory:
 
     def record(self, division: int, partition_state: dict[str, Any]) -> None:
         partition_state[MOVE_DATE_KEY] = self.move_date(division)
+
+
+def _exact_message(exc: Exception, status: int) -> str:
+    """Exact's own words (e.g. "Forbidden - WrongDivision"), without the long request URL."""
+    text = getattr(exc, "message", None) or str(exc)
+    return text.rpartition(f"HTTP {status}: ")[2] or text
 
 
 def _parse(value: str) -> datetime:

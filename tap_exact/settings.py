@@ -21,6 +21,7 @@ from exact_online.settings import (
     division_number,
     relax_types,
 )
+from tap_exact.divisions import UNREACHABLE_POLICIES
 
 DEFAULT_LOOKBACK_MINUTES = 10
 
@@ -47,6 +48,12 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "(seed 001 `stock_warehouse_ids`; a comma-separated string is accepted too).",
     ),
     th.Property(
+        "unreachable_divisions", th.StringType, default="fail",
+        allowed_values=list(UNREACHABLE_POLICIES),
+        description="A division answering 403 (the user lost access) is skipped and the others "
+        "are read. fail: exit code 77 at the end; warn: exit code 0 (the log still names it).",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty); a "
         "number or a numeric string.",
@@ -67,6 +74,7 @@ class TapSettings:
     start_date: datetime | None
     lookback_minutes: int
     stock_warehouse_ids: frozenset[str]
+    unreachable_divisions: str = "fail"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -77,6 +85,9 @@ class TapSettings:
         if not divisions:
             current = division_number(config.get("current_division"), "current_division")
             divisions = (current,) if current is not None else ()
+        unreachable = str(config.get("unreachable_divisions") or "fail").lower()
+        if unreachable not in UNREACHABLE_POLICIES:
+            raise ValueError(f"unreachable_divisions must be fail or warn, not {unreachable!r}")
         return cls(
             connection=ConnectionSettings.from_config(config),
             divisions=divisions,
@@ -87,6 +98,7 @@ class TapSettings:
                 else DEFAULT_LOOKBACK_MINUTES
             ),
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
+            unreachable_divisions=unreachable,
         )
 
 

@@ -56,7 +56,8 @@ class TapExact(Tap):
         return lowest if consumers else None
 
     def run_sync(self) -> int:
-        """Sync every selected stream; the exit code (0, or 75 when the daily limit stops us).
+        """Sync every selected stream; the exit code: 0, 75 when the daily limit stops us, 77 when
+        a division answered 403 and was skipped (see divisions.py).
 
         The one place of the run's end: the summary table, and on a spent daily budget the
         saved STATE and exit code 75 (see :meth:`invoke` for why it is not a hook of the SDK).
@@ -75,7 +76,15 @@ class TapExact(Tap):
             code = EXIT_DAILY_LIMIT
         finally:
             self._log_summary()
-        return code
+        skipped = self._unreachable_divisions_code()  # logged even when the daily limit stopped us
+        return code or skipped
+
+    def _unreachable_divisions_code(self) -> int:
+        """77 when divisions answering 403 were skipped (0 with ``unreachable_divisions: warn``)."""
+        runtime = self.__dict__.get("runtime")
+        if runtime is None or "divisions" not in runtime.__dict__:
+            return 0
+        return runtime.divisions.report(runtime.settings.unreachable_divisions)
 
     def _log_summary(self) -> None:
         if "runtime" not in self.__dict__:
