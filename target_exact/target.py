@@ -11,7 +11,7 @@ from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
 from exact_online.settings import relax_types
-from target_exact.reader import TolerantSingerReader
+from target_exact.reader import TolerantSingerReader, UnwritableStream
 from target_exact.results import ResultLog
 from target_exact.settings import TARGET_PROPERTIES, Settings, normalize
 
@@ -108,7 +108,7 @@ class TargetExact(Target):
         for name, cls in sinks.items():
             if name.lower() == stream_name.lower():
                 return cls
-        raise ValueError(
+        raise UnwritableStream(
             f"target-exact cannot write stream {stream_name!r}: not a HotGlue stream "
             f"({', '.join(sorted(sinks))}) and not a writable Exact entity"
         )
