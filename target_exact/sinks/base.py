@@ -128,7 +128,7 @@ class ExactSink(BatchSink):
                 )
             if fatal is not None:
                 break
-        self.target.emit_results()
+        self.target.emit_results(final=fatal is not None)  # a fatal error ends the run
         if fatal is not None:
             raise fatal
 
