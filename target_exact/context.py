@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from exact_online.client import ExactClient
 from target_exact.lookups import Lookups
 from target_exact.results import ResultLog
 from target_exact.settings import Settings, normalize
 from target_exact.writes import Writer
+
+
+class EmitResults(Protocol):
+    """Prints the results as STATE; ``final`` when the run ends (every result, not just the new)."""
+
+    def __call__(self, *, final: bool = False) -> None: ...
 
 
 class WriteContext:
@@ -27,7 +33,7 @@ class WriteContext:
         config: Mapping[str, Any],
         settings: Settings,
         results: ResultLog,
-        emit_results: Callable[[], None],
+        emit_results: EmitResults,
         stdout_lock: threading.Lock,
     ) -> None:
         self.config = config

@@ -12,7 +12,7 @@ from singer_sdk.sinks import Sink
 
 from exact_online.settings import relax_types
 from target_exact.context import WriteContext
-from target_exact.reader import TolerantSingerReader
+from target_exact.reader import TolerantSingerReader, UnwritableStream
 from target_exact.results import ResultLog
 from target_exact.settings import TARGET_PROPERTIES, Settings
 from target_exact.sinks.base import ExactSink
@@ -67,7 +67,7 @@ class TargetExact(Target):
         for name, cls in HOTGLUE_SINKS.items():
             if name.lower() == stream_name.lower():
                 return cls
-        raise ValueError(
+        raise UnwritableStream(
             f"target-exact cannot write stream {stream_name!r}: not a HotGlue stream "
             f"({', '.join(sorted(HOTGLUE_SINKS))}) and not a writable Exact entity"
         )
@@ -76,31 +76,33 @@ class TargetExact(Target):
     def _process_state_message(self, message_dict: dict) -> None:
         self._assert_line_requires(message_dict, requires={"value"})
         self._incoming_state = message_dict["value"]
-        self._latest_state = self._current_state()
+        self._latest_state = self._incoming_state  # the SDK prints state after drains if set
 
-    def _current_state(self) -> dict[str, Any]:
-        return self.results.state(self._incoming_state, self.settings.state_results)
-
-    def emit_results(self) -> None:
-        """The state with the results so far, on stdout (after every batch)."""
-        state = self._current_state()
-        self._latest_state = state
-        self._write_state_message(state)
-
-    def _write_state_message(self, state: dict) -> None:
-        # Targets emit the bare state value (the Singer convention the SDK follows). The SDK
-        # writes the latest state again after every drain, right after our sinks printed it:
-        # a state equal to the one printed last is not printed twice.
-        line = json.dumps(state, default=str)
+    def emit_results(self, *, final: bool = False) -> None:
+        """STATE on stdout: after a batch the results since the last STATE, at the end all."""
         with self._stdout_lock:
+            state = self.results.state_to_print(
+                self._incoming_state, self.settings.state_results, final=final
+            )
+            if state is None:
+                return
+            line = json.dumps(state, default=str)
             if line == self._last_state_line:
                 return
             self._last_state_line = line
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
 
+    def _write_state_message(self, state: dict) -> None:
+        # The SDK's call after every drain, with the upstream state: ours carries the results.
+        self.emit_results()
+
     def process_endofpipe(self) -> None:
-        super().process_endofpipe()
+        self.results.closing = True  # the last batches' results go into the final STATE
+        try:
+            super().process_endofpipe()
+        finally:
+            self.emit_results(final=True)
         bad_lines = getattr(self.message_reader, "bad_lines", 0)
         failed = self.results.failed + bad_lines
         if failed and not self.settings.allow_failures:

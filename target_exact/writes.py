@@ -4,11 +4,15 @@ A POST is not idempotent. Before it, the caller's ``find_existing`` looks the do
 external reference; when the answer of a POST is lost (dropped connection, timeout, 5xx: the
 server may have applied it) the document is looked up again before the POST is repeated. The loop
 is bounded by ``MAX_POST_ATTEMPTS``.
+
+A DELETE whose answer was lost is repeated; when the repeat is answered 404, the first attempt
+deleted it: that is success, not a failure.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -17,10 +21,14 @@ from typing import Any, Protocol, TextIO
 
 from exact_online.errors import (
     AnswerLost,
+    NotFound,
     RequestTimeout,
     ServerError,
     TransportError,
 )
+from exact_online.redact import redact
+
+logger = logging.getLogger("target_exact")
 
 MAX_POST_ATTEMPTS = 3
 # Failures after which the server may have applied the POST.
@@ -30,7 +38,10 @@ AMBIGUOUS = (AnswerLost, TransportError, ServerError, RequestTimeout)
 class WriteClient(Protocol):
     def post(self, path: str, body: dict[str, Any], *, division: int) -> dict[str, Any]: ...
     def put(self, path: str, key: Any, body: dict[str, Any], *, division: int) -> None: ...
-    def delete(self, path: str, key: Any, *, division: int) -> None: ...
+    def keyed_url(self, path: str, key: Any, division: int | None) -> str: ...
+    def request(
+        self, method: str, path_or_url: str, *, division: int | None = None, retry: bool = True
+    ) -> Any: ...
 
 
 class WriteUncertain(Exception):
@@ -131,8 +142,25 @@ class Writer:
         self.client.put(path, key, body, division=self.division)
 
     def delete(self, path: str, key: str) -> None:
+        """DELETE one entity; a 404 after a lost answer means the first attempt deleted it.
+
+        The first attempt goes without the client's retries, so that a lost answer is seen here;
+        the repeat has the client's usual retries (bounded by its retry policy).
+        """
         if self.dry_run:
             self._print("DELETE", path, key, None)
             return
         assert self.client is not None
-        self.client.delete(path, key, division=self.division)
+        url = self.client.keyed_url(path, key, self.division)
+        try:
+            self.client.request("DELETE", url, division=self.division, retry=False)
+            return
+        except AMBIGUOUS as exc:
+            applied_maybe = not (isinstance(exc, TransportError) and not exc.request_sent)
+            logger.warning("DELETE %s: %s; repeating it", redact(url), type(exc).__name__)
+        try:
+            self.client.request("DELETE", url, division=self.division)
+        except NotFound:
+            if not applied_maybe:
+                raise
+            logger.info("DELETE %s: already gone after the lost answer; deleted", redact(url))

@@ -20,6 +20,7 @@ from typing import Any
 
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
+from target_exact.mapping.reference import check_reference
 from target_exact.mapping.rules import (
     as_float,
     quantity_in_purchase_units,
@@ -92,9 +93,17 @@ def parse_line(raw: dict[str, Any], index: int) -> LineInput:
     )
 
 
-def parse_buy_order(record: dict[str, Any]) -> BuyOrderInput:
-    """Validate a BuyOrders record without calling Exact; raises :class:`RecordError`."""
-    source_id = f.text(record.get("id"), "id")
+def reference_field(settings: Any) -> str:  # settings.Settings
+    """The Exact field that carries a buy order's source id (transfers have no YourRef)."""
+    return "Description" if settings.export_stock_transfers else settings.external_reference_field
+
+
+def parse_buy_order(record: dict[str, Any], ref_field: str = "YourRef") -> BuyOrderInput:
+    """Validate a BuyOrders record without calling Exact; raises :class:`RecordError`.
+
+    ``ref_field``: the Exact field the source id goes into (its external reference).
+    """
+    source_id = check_reference(f.text(record.get("id"), "id"), "id", ref_field)
     remote_id = record.get("remoteId") or None
     if remote_id is not None:
         remote_id = f.guid(remote_id, "remoteId")

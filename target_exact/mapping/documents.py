@@ -36,6 +36,7 @@ class Mapped:
     reference: str | None  # value of the reference field
     remote_id: str | None = None  # known Exact key
     lookup: dict[str, str] = field(default_factory=dict)  # reference field -> value for lookups
+    source: str = "id"  # the input field the reference comes from (named in errors)
 
 
 def _remote(record: dict[str, Any], name: str = "remoteId") -> str | None:
@@ -191,7 +192,13 @@ def map_supplier(record: dict[str, Any], resolve: Resolve) -> Mapped:
         raise RecordError(nname, "is required")
     remote = record.get("remoteId") or (record.get("id") if f.is_guid(record.get("id")) else None)
     ref_field, ref = ("Code", code_text) if code_text else ("Name", body["Name"])
-    return Mapped(body, ref, f.guid(remote, "remoteId") if remote else None, {ref_field: ref})
+    return Mapped(
+        body,
+        ref,
+        f.guid(remote, "remoteId") if remote else None,
+        {ref_field: ref},
+        source=cname if code_text else nname,
+    )
 
 
 def map_item(record: dict[str, Any], resolve: Resolve) -> Mapped:
@@ -212,7 +219,9 @@ def map_item(record: dict[str, Any], resolve: Resolve) -> Mapped:
     _put(body, "Barcode", f.text(barcode, bname))
     _put(body, "Unit", f.text(record.get("unit"), "unit"))
     remote = record.get("remoteId") or (record.get("id") if f.is_guid(record.get("id")) else None)
-    return Mapped(body, code, f.guid(remote, "remoteId") if remote else None, {"Code": code})
+    return Mapped(
+        body, code, f.guid(remote, "remoteId") if remote else None, {"Code": code}, source=sname
+    )
 
 
 def map_sales_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
@@ -284,7 +293,7 @@ def map_purchase_invoice(record: dict[str, Any], resolve: Resolve) -> Mapped:
         raise RecordError(lname, "a purchase invoice needs at least one line")
     body["PurchaseInvoiceLines"] = lines
     rname, ref = f.first(record, "invoiceNumber", "id")
-    return Mapped(body, f.text(ref, rname), _remote(record))
+    return Mapped(body, f.text(ref, rname), _remote(record), source=rname)
 
 
 def map_purchase_entry(record: dict[str, Any], resolve: Resolve) -> Mapped:

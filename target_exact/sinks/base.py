@@ -145,7 +145,7 @@ class ExactSink(BatchSink):
                 )
             if fatal is not None:
                 break
-        self.ctx.emit_results()
+        self.ctx.emit_results(final=fatal is not None)  # a fatal error ends the run
         if fatal is not None:
             raise fatal
 

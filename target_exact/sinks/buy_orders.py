@@ -21,6 +21,7 @@ from target_exact.mapping.buy_orders import (
     PurchaseOrderPlan,
     build_purchase_order,
     parse_buy_order,
+    reference_field,
 )
 from target_exact.mapping.fields import RecordError
 from target_exact.results import Outcome, RecordResult
@@ -66,7 +67,8 @@ class BuyOrdersSink(ExactSink):
         by_division: dict[int, list[BuyOrderInput]] = {}
         for record in records:
             try:
-                by_division.setdefault(self.division_of(record), []).append(parse_buy_order(record))
+                order = parse_buy_order(record, reference_field(self.settings))
+                by_division.setdefault(self.division_of(record), []).append(order)
             except RecordError:
                 continue
         for division, orders in by_division.items():
@@ -127,7 +129,7 @@ class BuyOrdersSink(ExactSink):
 
     def write_record(self, record: dict[str, Any]) -> RecordResult:
         division = self.division_of(record)
-        order = parse_buy_order(record)
+        order = parse_buy_order(record, reference_field(self.settings))
         if order.source_id is None and order.remote_id is None:
             raise RecordError(
                 "id",

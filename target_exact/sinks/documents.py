@@ -23,6 +23,7 @@ from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean
+from target_exact.mapping.reference import check_reference
 from target_exact.results import Outcome, RecordResult
 from target_exact.sinks.base import ExactSink
 from target_exact.specs import DocSpec
@@ -96,6 +97,8 @@ def write_document(
     }
     ref_field = spec.reference_field(sink.settings.external_reference_field)
     lookup = mapped.lookup or ({ref_field: mapped.reference} if mapped.reference else {})
+    for name, value in lookup.items():
+        check_reference(value, mapped.source, name)
     if not mapped.lookup and mapped.reference:
         mapped.body.setdefault(ref_field, mapped.reference)
     body = clean(entity, mapped.body, strict=True, lines=lines)

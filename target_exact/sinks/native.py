@@ -15,6 +15,7 @@ from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean
+from target_exact.mapping.reference import check_reference
 from target_exact.results import RecordResult
 from target_exact.sinks.base import ExactSink
 
@@ -102,6 +103,8 @@ class NativeSink(ExactSink):
                 )
         ref_field = self.settings.external_reference_field
         ref = body.get(ref_field) if entity.plain and ref_field in entity.plain.field_map else None
+        if ref:
+            check_reference(str(ref), ref_field, ref_field)
         find = None
         if ref:
 

@@ -17,7 +17,9 @@ unknown stream by design, so these do not apply:
 * multiple_state_messages: target-exact does not echo upstream STATE verbatim; it merges its
   per-record results (HotGlue ``bookmarks``/``summary``) into it (see test_rules.test_state_shape).
 
-Kept: cli_prints (``--version``/``--about``) and record_before_schema.
+Kept: cli_prints (``--version``/``--about``) and record_before_schema, changed: a RECORD before its
+SCHEMA fails alone (counted, logged by line number, exit 1) instead of stopping the run with
+``RecordsWithoutSchemaException`` (see test_input_messages.py).
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CONFIG: dict[str, Any] = {"client_id": "unset", "client_secret": "unset"}
 
 
+class RecordBeforeSchemaFailsAlone(TargetRecordBeforeSchemaTest):
+    def test(self) -> None:
+        with pytest.raises(SystemExit) as exc:  # the run went on to the end, then exit 1
+            TargetFileTestTemplate.test(self)
+        assert exc.value.code == 1
+
+
 def example_test(path: Path) -> type[TargetFileTestTemplate]:
     class ExampleFile(TargetFileTestTemplate):
         name = f"example_{path.stem}"
@@ -64,7 +73,7 @@ def example_test(path: Path) -> type[TargetFileTestTemplate]:
     return ExampleFile
 
 
-standard = SingerTestSuite(kind="target", tests=[TargetCliPrintsTest, TargetRecordBeforeSchemaTest])
+standard = SingerTestSuite(kind="target", tests=[TargetCliPrintsTest, RecordBeforeSchemaFailsAlone])
 examples = SingerTestSuite(
     kind="target", tests=[example_test(p) for p in sorted(EXAMPLES.glob("*.jsonl"))]
 )
