@@ -10,7 +10,7 @@ from functools import cached_property
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
-from exact_online.errors import DailyLimitReached
+from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.runtime import TapRuntime
 from tap_exact.settings import CONFIG_SCHEMA, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
@@ -20,6 +20,8 @@ if t.TYPE_CHECKING:
 
 # EX_TEMPFAIL: the daily API budget is spent; STATE is saved, run again after the reset.
 EXIT_DAILY_LIMIT = 75
+# Authorisation refused or the token store unusable: a person must act (README, Exit codes).
+EXIT_AUTH = 1
 
 
 class TapExact(Tap):
@@ -56,8 +58,8 @@ class TapExact(Tap):
         return lowest if consumers else None
 
     def run_sync(self) -> int:
-        """Sync every selected stream; the exit code: 0, 75 when the daily limit stops us, 77 when
-        a division answered 403 and was skipped (see divisions.py).
+        """Sync every selected stream; the exit code: 0, 1 when authorisation fails, 75 when the
+        daily limit stops us, 77 when a division answered 403 and was skipped (see divisions.py).
 
         The one place of the run's end: the summary table, and on a spent daily budget the
         saved STATE and exit code 75 (see :meth:`invoke` for why it is not a hook of the SDK).
@@ -74,6 +76,12 @@ class TapExact(Tap):
                 EXIT_DAILY_LIMIT,
             )
             code = EXIT_DAILY_LIMIT
+        except AuthError as exc:
+            # The token chain was refused (or the store cannot be used): an expected stop that a
+            # person must act on, said in one line; the completed pages' bookmarks are kept.
+            self.state_writer.write_state(self.state)
+            self.logger.error("Stopped: %s. State is saved (exit code %d).", exc, EXIT_AUTH)
+            code = EXIT_AUTH
         finally:
             self._log_summary()
         skipped = self._unreachable_divisions_code()  # logged even when the daily limit stopped us

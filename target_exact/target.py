@@ -10,6 +10,7 @@ from typing import Any
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
+from exact_online.errors import AuthError, DailyLimitReached
 from exact_online.settings import relax_types
 from target_exact.context import WriteContext
 from target_exact.reader import TolerantSingerReader, UnwritableStream
@@ -112,6 +113,16 @@ class TargetExact(Target):
                 failed,
             )
             raise SystemExit(1)
+
+    @classmethod
+    def invoke(cls, **kwargs: Any) -> None:  # type: ignore[override]
+        # A refused token chain or a spent daily budget ends the run by design (the results so far
+        # are already in STATE): one clear line and exit 1 instead of the SDK's traceback.
+        try:
+            super().invoke(**kwargs)
+        except (AuthError, DailyLimitReached) as exc:
+            cls.logger.error("Stopped: %s", exc)
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
 
 from exact_online.client import ExactClient
 from exact_online.policy import GarbledAnswer
+from exact_sandbox.testing import SandboxServer
 
 
 def _client(sb: SandboxServer, tmp_path: Path, **extra: object) -> ExactClient:

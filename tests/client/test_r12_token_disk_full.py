@@ -187,7 +187,11 @@ def test_r12_failed_final_write_keeps_the_pair_in_a_recovery_file(
     assert nxt.authenticator.token_calls == 0
     assert nxt.authenticator.access_token == c.authenticator.access_token
     assert recovery.exists()  # could not be moved back yet
-    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+    # The store's own warnings (the sandbox's moved clock also makes the limiter note a skew).
+    assert [
+        r.getMessage() for r in caplog.records
+        if r.levelno == logging.WARNING and r.name != "exact_online.ratelimit"
+    ] == [
         f"token store {store}: using the newer tokens in recovery file {recovery}, left by a run "
         "that could not write the store",
         f"recovery file {recovery} could not be moved back into token store {store} ([Errno 28] "

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .helpers import catalog, run, tap_cmd, tap_config
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .helpers import run, write_json
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .conftest import Scale
 from .helpers import run, write_json

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sandbox import SandboxServer
+
+from exact_sandbox.testing import SandboxServer
 
 from .conftest import Scale
 from .helpers import run, write_json

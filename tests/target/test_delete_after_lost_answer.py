@@ -7,8 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sandbox import SandboxServer
-
+from exact_sandbox.testing import SandboxServer
 from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, target_config
 
 Runner = Callable[..., Run]

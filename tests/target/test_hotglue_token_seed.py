@@ -15,8 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sandbox import SandboxServer
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import Run, target_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -103,7 +103,9 @@ def test_too_early_refresh_without_a_valid_token_stops_with_a_clear_message(
         input=(EXAMPLES / "ShopOrders.jsonl").read_text(),
         capture_output=True, text=True, timeout=300, check=False,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert "Stopped: " in proc.stderr and "run again in 10 minutes" in proc.stderr
     errors = {entry["error"] for entry in Run(proc.stdout, proc.returncode).bookmarks("ShopOrders")}
     assert errors and all("run again in 10 minutes" in e for e in errors), errors
     assert sb.calls()["token"] <= 2  # once per attempt (batched lookups, the record), no loop

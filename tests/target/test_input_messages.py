@@ -10,8 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, target_config
 from target.test_state_results import buy_orders
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from sandbox import SandboxServer
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, schema_for, target_config
 from target.test_native import NATIVE_SCHEMA
 from target.test_state_results import buy_orders

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sandbox import SandboxServer
 
+from exact_sandbox.testing import SandboxServer
 from target.helpers import BUY_ORDER_SCHEMA, Run, messages, target_config
 from target.test_state_results import state_lines, upstream_state
 from target_exact.results import PARTIAL_KEY
