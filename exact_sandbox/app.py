@@ -8,13 +8,12 @@ import re
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from .calls import CallLog
 from .catalog import Catalog, catalog
 from .clock import Clock
 from .control import control
@@ -46,42 +45,6 @@ log = logging.getLogger("exact_sandbox")
 _API = re.compile(r"^/api/v1/(?:(?P<beta>beta)/)?(?P<division>\d+)/(?P<rest>.+?)/?$")
 _ONE = re.compile(r"^(?P<path>.+)\((?P<key>[^()]*)\)$")
 _BAD_XML = "\x0b\x01"
-
-
-@dataclass
-class CallLog:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    by_division: Counter[str] = field(default_factory=Counter)
-    by_path: Counter[str] = field(default_factory=Counter)
-    token: int = 0
-    total: int = 0
-
-    def api(self, method: str, path: str, division: int | None) -> None:
-        with self.lock:
-            self.total += 1
-            self.by_path[f"{method} {path}"] += 1
-            if division is not None:
-                self.by_division[str(division)] += 1
-
-    def token_call(self) -> None:
-        with self.lock:
-            self.token += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.lock:
-            return {
-                "total": self.total,
-                "by_division": dict(self.by_division),
-                "by_path": dict(self.by_path),
-                "token": self.token,
-            }
-
-    def reset(self) -> None:
-        with self.lock:
-            self.by_division.clear()
-            self.by_path.clear()
-            self.token = 0
-            self.total = 0
 
 
 class Sandbox:

@@ -4,14 +4,30 @@ rows."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from werkzeug.wrappers import Request, Response
 
-from .faults import FaultSpecError
+from .calls import CallLog
+from .catalog import Catalog
+from .clock import Clock
+from .faults import FaultInjector, FaultSpecError
+from .limits import RateLimits
+from .store import Store
 
-if TYPE_CHECKING:
-    from .app import Sandbox
+
+class Sandbox(Protocol):
+    """What the control API reads and changes of the running sandbox (``app.Sandbox``); a
+    protocol so that this module does not import the app that routes to it."""
+
+    base_url: str
+    calls: CallLog
+    catalog: Catalog
+    clock: Clock
+    faults: FaultInjector
+    limits: RateLimits
+    revoked: set[int]
+    store: Store
 
 
 def _json(data: Any, status: int = 200) -> Response:

@@ -11,11 +11,11 @@ conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import ParseResult
 
 import requests
-from singer_sdk import StreamSchema
+from singer_sdk import StreamSchema, Tap
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context
@@ -27,12 +27,11 @@ from exact_online.odata import Query, encode_params
 from exact_online.policy import Action, check_answer, classify
 from exact_online.registry import Endpoint, Entity
 from tap_exact.pagination import ExactPaginator, decoded_page
+from tap_exact.runtime import RuntimeSource, TapRuntime
 from tap_exact.schema_source import REGISTRY_SCHEMAS
 
 if TYPE_CHECKING:
     from exact_online.auth import ExactOAuthAuthenticator
-    from tap_exact.runtime import TapRuntime
-    from tap_exact.tap import TapExact
 
 DIVISION_KEY = "Division"  # partition context key == the record field, see README.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
@@ -63,8 +62,10 @@ class ExactStream(RESTStream[ParseResult | None]):
     _LOG_REQUEST_METRICS = False  # the progress lines and summary say the same, once
     schema = StreamSchema(REGISTRY_SCHEMAS)  # built from the registry entity named like the stream
 
-    def __init__(self, tap: TapExact) -> None:
-        self._runtime_source = tap
+    def __init__(self, tap: Tap) -> None:
+        # The tap builds the run's shared services (runtime.py); typed by what streams use of it
+        # so this base class does not import the tap (which imports the streams).
+        self._runtime_source = cast(RuntimeSource, tap)
         self._division: int | None = None
         self._pages_in_partition = 0
         self._refreshed = False  # a 401 was answered by a refresh; another one is fatal

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import requests
 
@@ -26,6 +26,16 @@ from tap_exact.settings import TapSettings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+
+class RuntimeSource(Protocol):
+    """What streams need of the tap: the run's one runtime (the tap builds it lazily), and the
+    run's start (the SDK's ``initialized_at``, epoch ms) for the Modified lookback."""
+
+    initialized_at: int
+
+    @property
+    def runtime(self) -> TapRuntime: ...
 
 
 class TapRuntime:

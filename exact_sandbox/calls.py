@@ -1,0 +1,45 @@
+"""The sandbox's count of the calls it answered (API per division and path, token calls): what
+tests assert call counts against, through the control API."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CallLog:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    by_division: Counter[str] = field(default_factory=Counter)
+    by_path: Counter[str] = field(default_factory=Counter)
+    token: int = 0
+    total: int = 0
+
+    def api(self, method: str, path: str, division: int | None) -> None:
+        with self.lock:
+            self.total += 1
+            self.by_path[f"{method} {path}"] += 1
+            if division is not None:
+                self.by_division[str(division)] += 1
+
+    def token_call(self) -> None:
+        with self.lock:
+            self.token += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "total": self.total,
+                "by_division": dict(self.by_division),
+                "by_path": dict(self.by_path),
+                "token": self.token,
+            }
+
+    def reset(self) -> None:
+        with self.lock:
+            self.by_division.clear()
+            self.by_path.clear()
+            self.token = 0
+            self.total = 0
