@@ -54,7 +54,7 @@ def _imported_names(tree: ast.Module, module: str, is_package: bool) -> list[str
         if isinstance(node, ast.Import):
             names += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
-            # ``from pkg import name``: the module ``pkg.name`` if there is one, else pkg's __init__.
+            # ``from pkg import name``: module ``pkg.name`` if there is one, else pkg itself.
             base = _absolute(node, module, is_package)
             names += [f"{base}.{a.name}" for a in node.names]
     return names

@@ -13,12 +13,10 @@ from typing import Any
 
 import pytest
 
+from benchmarks.target_orders import BUY_ORDER_SCHEMA, _all, buy_orders, pick_suppliers_and_items
 from exact_sandbox.testing import SandboxServer
 
 from .helpers import run, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import BUY_ORDER_SCHEMA, _all, buy_orders, pick_suppliers_and_items
 
 pytestmark = pytest.mark.reliability
 SECRET = {"customer": "ACME-CONFIDENTIAL", "iban": "NL91ABNA0417164300"}

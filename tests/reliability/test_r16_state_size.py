@@ -17,13 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.target_orders import buy_order_messages, pick_suppliers_and_items
 from exact_sandbox.testing import SandboxServer
 
 from .conftest import Scale
 from .helpers import run, write_json
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from target_orders import buy_order_messages, pick_suppliers_and_items
 
 pytestmark = pytest.mark.reliability
 BYTES_PER_ORDER = 400  # a result is about 115 bytes and is printed twice
