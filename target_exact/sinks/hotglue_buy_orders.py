@@ -9,7 +9,7 @@ order is reported as existing and left as it is (HotGlue never updates an order 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from exact_online.odata import eq, or_
 from target_exact.lookups import CHUNK
@@ -22,9 +22,7 @@ from target_exact.mapping.hotglue_buy_orders import (
     skip_reason,
 )
 from target_exact.results import Outcome, RecordResult
-
-if TYPE_CHECKING:
-    from target_exact.sinks.base import ExactSink
+from target_exact.sinks.base import ExactSink
 
 ORDERS = "purchaseorder/PurchaseOrders"
 # Key field -> its Edm type, in the order they are tried.

@@ -109,9 +109,8 @@ def normal(payload: Any) -> Any:
         return [normal(x) for x in payload]
     if isinstance(payload, dict):
         out = {}
-        for k, v in payload.items():
-            if isinstance(v, dict) and "results" in v:
-                v = v["results"]
+        for k, raw in payload.items():
+            v = raw["results"] if isinstance(raw, dict) and "results" in raw else raw
             out[k] = instant(v) if k in DATE_FIELDS and v is not None else normal(v)
         return out
     if isinstance(payload, float):
