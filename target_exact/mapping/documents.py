@@ -197,10 +197,10 @@ def transfer_key(record: dict[str, Any], body: dict[str, Any]) -> str:
 def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
     """HotGlue's fields; the idempotency key travels in ``Remarks`` (transfers have no YourRef)."""
     dname, entry = f.first(record, "transaction_date", "created_at")
-    entry_day = f.day(entry, dname)
+    entry_date = f.exact_datetime(entry, dname)  # the instant HotGlue sends
     body: dict[str, Any] = {}
-    if entry_day is not None:
-        body["EntryDate"] = f.exact_date(entry_day)
+    if entry_date is not None:
+        body["EntryDate"] = entry_date
     for key, names in (
         ("WarehouseFrom", ("warehouse_from_id", "warehouse_from", "warehouse_from_code")),
         ("WarehouseTo", ("warehouse_to_id", "warehouse_to", "warehouse_to_code")),
@@ -248,7 +248,7 @@ def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
         raise RecordError("line_items", "a warehouse transfer needs at least one line")
     body["WarehouseTransferLines"] = lines
     key = transfer_key(record, {**body, "Remarks": remarks})
-    if entry_day is None:  # after the key: a record without a date must hash the same tomorrow
+    if entry_date is None:  # after the key: a record without a date must hash the same tomorrow
         body["EntryDate"] = f.exact_date(date.today())
     marker = TRANSFER_KEY.format(key)
     body["Remarks"] = f"{remarks}\n{marker}" if remarks else marker
