@@ -49,8 +49,11 @@ def skip_reason(record: dict[str, Any]) -> str | None:
     """Why HotGlue writes nothing for this record (``None``: it is written)."""
     if record.get("remoteId") not in (None, ""):
         return "remoteId is set: the order was exported before and is not written again"
-    lines = record.get("line_items")
-    if lines is None or (isinstance(lines, (str, list)) and not lines):
+    try:
+        lines = f.json_list(record.get("line_items"), "line_items")
+    except RecordError:
+        return None  # not a list: the record fails when parsed, naming the field
+    if not lines:
         return "no line_items: nothing to write"
     return None
 

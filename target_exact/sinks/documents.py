@@ -2,10 +2,12 @@
 
 Found by ``remoteId`` or by the external reference: ``YourRef`` where the entity has it (or
 ``external_reference_field``), a key in ``Remarks`` (warehouse transfers: the mapper's
-``find_filter``), ``Description`` (stock counts), ``Code`` (items), ``Code``/``Name`` (suppliers). Updates PUT the changed header fields. Warehouse transfers
-and sales orders also diff their lines like buy orders (POST new lines first, PUT changed ones,
-DELETE the rest); a document Exact no longer lets change (a transfer not open, a completed sales
-order) is reported and left alone. Lines of the other documents are not changed on update.
+``find_filter``), ``Description`` (stock counts), ``Code`` (items), ``Code``/``Name``
+(suppliers). Updates PUT the changed header fields. Warehouse transfers and sales orders also
+diff their lines like buy orders (POST new lines first, PUT changed ones, DELETE the rest); a
+document Exact no longer lets change (a transfer not open, a completed sales order) is reported
+and left alone. Lines of the other documents are not changed on update. ``UpdateInventory``
+writes nothing unless ``write_stock_counts`` is on.
 """
 
 from __future__ import annotations
