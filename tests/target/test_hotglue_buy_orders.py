@@ -165,6 +165,7 @@ def test_buy_order_post_answer_lost_is_not_repeated(
 ) -> None:
     record = buy_order(company, 910010)
     module_sandbox.set_faults("drop:method=POST,path=PurchaseOrders,times=1")
+    module_sandbox.reset_calls()
     try:
         result = run(
             run_target, module_sandbox, "BuyOrders", BUY_ORDERS_SCHEMA, [record],
@@ -174,6 +175,9 @@ def test_buy_order_post_answer_lost_is_not_repeated(
         module_sandbox.clear_faults()
     (entry,) = result.bookmarks("BuyOrders")
     assert entry["success"] is True
+    # The POST was applied and its answer lost: the order is looked up again, not re-POSTed.
+    assert calls(module_sandbox)[f"POST {ORDERS}"] == 1
+    assert calls(module_sandbox)[f"GET {ORDERS}"] == 2  # before the POST, and after it
     flt = f"Division eq {exact.division} and OrderNumber eq 910010"
     rows = exact.get(ORDERS, **{"$filter": flt, "$select": "PurchaseOrderID"})
     assert [r["PurchaseOrderID"] for r in rows] == [entry["id"]]
