@@ -204,6 +204,7 @@ def bench_target(orders: int, work: Path, suppliers: int = 50, items: int = 500)
         stdin.write_text(text)
         cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
         cfg["division"] = sb.divisions_list[0]
+        cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (our rules)
         cfg_path = wdir / "target.json"
         cfg_path.write_text(json.dumps(cfg))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_"))}

@@ -151,6 +151,7 @@ class Lookups:
         self._items = _Table(finder, division, "logistics/Items", ["ID", "Code", "Unit"], "Code")
         self._warehouses = _Table(finder, division, "inventory/Warehouses", ["ID", "Code"], "Code")
         self._gl_accounts = _Table(finder, division, "financial/GLAccounts", ["ID", "Code"], "Code")
+        self._named: dict[tuple[str, str, str], list[str]] = {}
         self._factors: dict[tuple[str, str], Decimal | None] = {}
         self._factor_suppliers: set[tuple[str, frozenset[str]]] = set()
         self._lock = threading.Lock()
@@ -222,3 +223,22 @@ class Lookups:
         if (supplier_id, item_id) not in self._factors:
             self.prefetch_supplier_factors(supplier_id, [item_id])
         return self._factors.get((supplier_id, item_id))
+
+    def ids_where(self, path: str, field: str, value: str) -> list[str]:
+        """IDs of the rows whose ``field`` equals ``value`` exactly (at most two: enough to tell
+        unique from ambiguous). For HotGlue's name-based fields (an account's ``Name``, an
+        item's or GL account's ``Description``); cached per run, misses too."""
+        key = (path, field, value)
+        with self._lock:
+            if key not in self._named:
+                rows = self.finder.find(
+                    path,
+                    division=self.division,
+                    filter=scoped_filter(
+                        path, self.division, eq(field, value, "Edm.String"), [field]
+                    ),
+                    select=["ID"],
+                    top=2,
+                )
+                self._named[key] = [str(r["ID"]).lower() for r in rows]
+            return list(self._named[key])

@@ -3,7 +3,8 @@
 ``bookmarks[stream]`` is a list of ``{hash, success, id, externalId, error?}`` entries and
 ``summary[stream]`` counts ``{success, fail, existing, updated}``: ``success`` counts created
 documents, ``existing`` records that matched a document already in Exact (nothing to change),
-``updated`` records that changed one, ``fail`` records that were not written.
+``updated`` records that changed one, ``fail`` records that were not written, ``skipped``
+(only present when non-zero) records there was nothing to write for.
 
 Two places for them (setting ``state_results``): ``hotglue`` merges them into the top-level
 ``bookmarks``/``summary`` (HotGlue's shape); ``separate`` leaves the upstream state untouched and
@@ -26,7 +27,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Outcome = Literal["created", "updated", "existing", "failed", "dry_run"]
+Outcome = Literal["created", "updated", "existing", "failed", "dry_run", "skipped"]
 StateResults = Literal["hotglue", "separate"]
 STATE_RESULTS: tuple[StateResults, ...] = ("hotglue", "separate")
 RESULTS_KEY = "target_exact"  # top-level STATE key of the results in "separate" mode
@@ -37,6 +38,7 @@ _SUMMARY_KEY = {
     "existing": "existing",
     "failed": "fail",
     "dry_run": "success",
+    "skipped": "skipped",  # nothing to write (counted only when it happens)
 }
 
 
@@ -88,7 +90,8 @@ class ResultLog:
             counts = self.summary.setdefault(
                 stream, {"success": 0, "fail": 0, "existing": 0, "updated": 0}
             )
-            counts[_SUMMARY_KEY[result.outcome]] += 1
+            key = _SUMMARY_KEY[result.outcome]
+            counts[key] = counts.get(key, 0) + 1
         return entry
 
     @property

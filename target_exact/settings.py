@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from singer_sdk import typing as th
 
@@ -13,6 +13,8 @@ from exact_online.settings import connection_properties, division_number
 from target_exact.results import STATE_RESULTS, StateResults
 
 DEFAULT_COMPLETED_STATUS = ("30", "40")
+BuyOrdersMode = Literal["hotglue", "planner"]
+BUY_ORDERS_MODES: tuple[BuyOrdersMode, ...] = ("hotglue", "planner")
 
 # HotGlue/legacy key -> our key (ConnectionSettings reads the connection's own aliases).
 ALIASES = {
@@ -66,6 +68,26 @@ TARGET_PROPERTIES = th.PropertiesList(
     ),
     th.Property(
         "warehouse_uuid", th.StringType, description="HotGlue alias of default_warehouse_id"
+    ),
+    th.Property(
+        "buy_orders_mode",
+        th.StringType,
+        allowed_values=list(BUY_ORDERS_MODES),
+        description="How BuyOrders are written. hotglue (default): as hotgluexyz/target-exact "
+        "writes them (OrderNumber = id, YourRef = reference, ReceiptDate = created_at, "
+        "quantity / (lot_size or 1), UnitPrice from sub_total_price, config warehouse; a record "
+        "with remoteId is not written; no line_items: skipped), plus a look-up by OrderNumber "
+        "before every POST so a resend never duplicates. planner: found by remoteId or YourRef "
+        "= id and updated with line diffs, lot size from Exact's PurchaseUnitFactor when the "
+        "line has none, ReceiptDate from the supplier's lead days, lines sorted by item code "
+        "(docs/hotglue.md)",
+    ),
+    th.Property(
+        "write_stock_counts",
+        th.BooleanType,
+        description="Write UpdateInventory records as Exact stock counts (inventory/StockCounts). "
+        "Off by default: HotGlue's UpdateInventory writes nothing, and the records are reported "
+        "as skipped",
     ),
     th.Property(
         "bo_completed_status",
@@ -125,6 +147,8 @@ class Settings:
     dry_run: bool = False
     allow_failures: bool = False
     state_results: StateResults = "hotglue"
+    buy_orders_mode: BuyOrdersMode = "hotglue"
+    write_stock_counts: bool = False
     default_warehouse: str | None = None
     completed_status: frozenset[int] = frozenset(int(s) for s in DEFAULT_COMPLETED_STATUS)
     export_line_price: bool = False
@@ -151,12 +175,20 @@ class Settings:
                 f"state_results: {c.get('state_results')!r} is not one of "
                 f"{', '.join(STATE_RESULTS)}"
             )
+        mode = str(c.get("buy_orders_mode") or "hotglue").strip().lower()
+        if mode not in BUY_ORDERS_MODES:
+            raise ValueError(
+                f"buy_orders_mode: {c.get('buy_orders_mode')!r} is not one of "
+                f"{', '.join(BUY_ORDERS_MODES)}"
+            )
         return cls(
             division=division,
             external_reference_field=c.get("external_reference_field") or "YourRef",
             dry_run=bool(c.get("dry_run", False)),
             allow_failures=bool(c.get("allow_failures", False)),
             state_results=cast(StateResults, state_results),
+            buy_orders_mode=cast(BuyOrdersMode, mode),
+            write_stock_counts=bool(c.get("write_stock_counts", False)),
             default_warehouse=c.get("default_warehouse_id") or None,
             completed_status=frozenset(int(s) for s in status if str(s).strip()),
             export_line_price=bool(c.get("export_BOLine_price", False)),

@@ -1,16 +1,21 @@
 """HotGlue records of the other streams -> Exact payloads (Exact field names).
 
-Each ``map_*`` takes the record and a :class:`Resolve` (ids behind codes) and returns a
-:class:`Mapped`. Field names follow hotgluexyz/target-exact; aliases in the README.
+Each ``map_*`` takes the record and a :class:`Resolve` (ids behind codes and names) and returns
+a :class:`Mapped`. Field names follow hotgluexyz/target-exact, including its name-based fields
+(``customer_name``, ``supplierName``, ``productName``, ``accountName``: exact-match lookups that
+fail the record when nothing or more than one row matches); aliases in the README.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
+from exact_online.odata import literal
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.rules import as_float, to_item_units, unit_factor_for
@@ -28,6 +33,8 @@ class Resolve(Protocol):
     def warehouse(self, ref: str, where: str) -> str: ...
     def gl_account(self, ref: str, where: str) -> str: ...
     def default_warehouse(self) -> str | None: ...
+    def named(self, path: str, name_field: str, value: str, where: str) -> str: ...
+    def matches(self, path: str, name_field: str, value: str) -> list[str]: ...
 
 
 @dataclass
@@ -37,6 +44,9 @@ class Mapped:
     remote_id: str | None = None  # known Exact key
     lookup: dict[str, str] = field(default_factory=dict)  # reference field -> value for lookups
     source: str = "id"  # the input field the reference comes from (named in errors)
+    # An OData condition that finds the document instead (escaped); the body carries the key.
+    find_filter: str | None = None
+    warnings: list[str] = field(default_factory=list)  # reported with the record's result
 
 
 def _remote(record: dict[str, Any], name: str = "remoteId") -> str | None:
@@ -55,6 +65,79 @@ def _item(resolve: Resolve, raw: dict[str, Any], where: str) -> tuple[str, str |
     if text_ref is None:
         raise RecordError(f"{where}product_remoteId", "is required (an item GUID, or a sku)")
     return resolve.item(text_ref, f"{where}{name}")
+
+
+def _item_or_named(
+    resolve: Resolve, raw: dict[str, Any], where: str, name_field: str
+) -> tuple[str, str | None, str | None]:
+    """An item by GUID/code (our fields), else by HotGlue's ``name_field`` = its Description."""
+    _, ref = f.first(raw, "product_remoteId", "product_id", "item_id", "sku")
+    if ref is not None:
+        return _item(resolve, raw, where)
+    text = f.text(raw.get(name_field), f"{where}{name_field}")
+    if text is None:
+        raise RecordError(
+            f"{where}product_remoteId", f"is required (an item GUID or code; or {name_field})"
+        )
+    return resolve.named("logistics/Items", "Description", text, f"{where}{name_field}"), None, None
+
+
+def _sales_item(
+    resolve: Resolve, raw: dict[str, Any], where: str
+) -> tuple[str, str | None, str | None]:
+    """HotGlue's cascade: ``product_id`` (GUID) -> ``sku`` (Code) -> ``product_name`` (Code, then
+    Description); our ``product_remoteId``/``item_id`` (GUID or code) first. More than one
+    match at a step fails the record (HotGlue takes the first)."""
+    name, ref = f.first(raw, "product_remoteId", "item_id")
+    if ref is not None:
+        return resolve.item(str(ref), f"{where}{name}")
+    steps = []
+    product_id = f.text(raw.get("product_id"), f"{where}product_id")
+    if product_id is not None and f.is_guid(product_id):
+        steps.append(("product_id", "ID", product_id))
+    sku = f.text(raw.get("sku"), f"{where}sku")
+    product_name = f.text(raw.get("product_name"), f"{where}product_name")
+    if sku is not None:
+        steps.append(("sku", "Code", sku))
+    if product_name is not None:
+        steps += [
+            ("product_name", "Code", product_name),
+            ("product_name", "Description", product_name),
+        ]
+    for field_name, exact_field, value in steps:
+        if exact_field == "ID":
+            try:
+                return resolve.item(value, f"{where}{field_name}")
+            except RecordError:
+                continue
+        ids = resolve.matches("logistics/Items", exact_field, value)
+        if len(ids) > 1:
+            raise RecordError(
+                f"{where}{field_name}",
+                f"more than one item with {exact_field} {value!r} in Exact (logistics/Items)",
+            )
+        if ids:
+            return ids[0], value if exact_field == "Code" else None, None
+    raise RecordError(
+        f"{where}sku",
+        "no item in Exact (logistics/Items) for product_id, sku or product_name "
+        f"({', '.join(repr(v) for _, _, v in steps) or 'none given'})",
+    )
+
+
+def _account(
+    resolve: Resolve, record: dict[str, Any], ref_names: tuple[str, ...], name: str
+) -> str | None:
+    """An account by GUID/code (``ref_names``), else by HotGlue's ``name`` field = its Name."""
+    if ref_names:
+        ref_name, ref = f.first(record, *ref_names)
+        text = f.text(ref, ref_name)
+        if text is not None:
+            return resolve.account(text, ref_name)
+    account_name = f.text(record.get(name), name)
+    if account_name is None:
+        return None
+    return resolve.named("crm/Accounts", "Name", account_name, name)
 
 
 def _quantity(
@@ -97,10 +180,28 @@ def map_shop_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
     return Mapped(body, f.text(record.get("id"), "id"), _remote(record))
 
 
+TRANSFER_KEY = "[target-exact:{}]"
+
+
+def transfer_key(record: dict[str, Any], body: dict[str, Any]) -> str:
+    """The idempotency key of a warehouse transfer: its ``id``, else a hash of its content.
+
+    The content is the payload (resolved GUIDs, Exact dates, lines in input order) without the
+    key: a resent record hashes the same, a changed one is a new transfer."""
+    source_id = f.text(record.get("id"), "id")
+    if source_id is not None:
+        return source_id
+    content = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(content.encode()).hexdigest()[:24]
+
+
 def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
+    """HotGlue's fields; the idempotency key travels in ``Remarks`` (transfers have no YourRef)."""
     dname, entry = f.first(record, "transaction_date", "created_at")
-    entry_day = f.day(entry, dname) or date.today()
-    body: dict[str, Any] = {"EntryDate": f.exact_date(entry_day)}
+    entry_date = f.exact_datetime(entry, dname)  # the instant HotGlue sends
+    body: dict[str, Any] = {}
+    if entry_date is not None:
+        body["EntryDate"] = entry_date
     for key, names in (
         ("WarehouseFrom", ("warehouse_from_id", "warehouse_from", "warehouse_from_code")),
         ("WarehouseTo", ("warehouse_to_id", "warehouse_to", "warehouse_to_code")),
@@ -116,6 +217,7 @@ def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
             "is the same warehouse as warehouse_from_id "
             "(a location transfer needs storage locations; not supported)",
         )
+    _put(body, "Description", f.text(record.get("description"), "description"))
     _put(
         body,
         "PlannedDeliveryDate",
@@ -126,16 +228,7 @@ def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
         "PlannedReceiptDate",
         f.exact_datetime(record.get("planned_receipt_date"), "planned_receipt_date"),
     )
-    remarks = [
-        t
-        for t in (
-            f.text(record.get("description"), "description"),
-            f.text(record.get("remarks"), "remarks"),
-        )
-        if t
-    ]
-    if remarks:
-        body["Remarks"] = "\n".join(remarks)
+    remarks = f.text(record.get("remarks"), "remarks")
     lines = []
     for i, raw in enumerate(f.json_list(record.get("line_items"), "line_items")):
         where = f"line_items[{i}]."
@@ -155,7 +248,21 @@ def map_warehouse_transfer(record: dict[str, Any], resolve: Resolve) -> Mapped:
     if not lines:
         raise RecordError("line_items", "a warehouse transfer needs at least one line")
     body["WarehouseTransferLines"] = lines
-    return Mapped(body, f.text(record.get("id"), "id"), _remote(record))
+    key = transfer_key(record, {**body, "Remarks": remarks})
+    if entry_date is None:  # after the key: a record without a date must hash the same tomorrow
+        body["EntryDate"] = f.exact_date(date.today())
+    marker = TRANSFER_KEY.format(key)
+    body["Remarks"] = f"{remarks}\n{marker}" if remarks else marker
+    warnings = []
+    if record.get("status") not in (None, ""):
+        warnings.append("status is not sent: Exact's WarehouseTransfers.Status is read-only")
+    return Mapped(
+        body,
+        f.text(record.get("id"), "id") or key,
+        _remote(record),
+        find_filter=f"substringof({literal(marker, 'Edm.String')}, Remarks)",
+        warnings=warnings,
+    )
 
 
 def map_supplier(record: dict[str, Any], resolve: Resolve) -> Mapped:
@@ -225,11 +332,19 @@ def map_item(record: dict[str, Any], resolve: Resolve) -> Mapped:
 
 
 def map_sales_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
-    cname, customer = f.first(record, "customer_remoteId", "customer_id", "customer_code")
-    cref = f.text(customer, cname)
-    if cref is None:
-        raise RecordError("customer_remoteId", "is required (a customer GUID or code)")
-    body: dict[str, Any] = {"OrderedBy": resolve.account(cref, cname)}
+    ordered_by = _account(
+        resolve, record, ("customer_remoteId", "customer_code"), "customer_name"
+    ) or _account(resolve, record, ("customer_id",), "customer_name")
+    if ordered_by is None:
+        raise RecordError("customer_name", "is required (or customer_remoteId: a GUID or code)")
+    body: dict[str, Any] = {"OrderedBy": ordered_by}
+    if record.get("order_number") not in (None, ""):
+        number = f.integer(record.get("order_number"), "order_number")
+        if number is None or number <= 0:
+            raise RecordError("order_number", "must be a positive integer (Exact's OrderNumber)")
+        body["OrderNumber"] = number
+    for key, name in (("DeliverTo", "shipping_name"), ("InvoiceTo", "billing_name")):
+        _put(body, key, _account(resolve, record, (), name))
     dname, when = f.first(record, "transaction_date", "created_at")
     _put(body, "OrderDate", f.exact_datetime(when, dname))
     oname, notes = f.first(record, "order_notes", "description")
@@ -237,7 +352,7 @@ def map_sales_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
     lines = []
     for i, raw in enumerate(f.json_list(record.get("line_items"), "line_items")):
         where = f"line_items[{i}]."
-        item = _item(resolve, raw, where)
+        item = _sales_item(resolve, raw, where)
         line: dict[str, Any] = {
             "Item": item[0],
             "Quantity": _quantity(resolve, raw.get("quantity"), f"{where}quantity", item),
@@ -247,6 +362,10 @@ def map_sales_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
             line["NetPrice"] = as_float(price)
         _put(line, "VATCode", f.text(raw.get("tax_code"), f"{where}tax_code"))
         _put(line, "Description", f.text(raw.get("product_name"), f"{where}product_name"))
+        _put(line, "Notes", f.text(raw.get("sku"), f"{where}sku"))
+        discount = f.number(raw.get("discount_amount"), f"{where}discount_amount")
+        if discount and price:
+            line["Discount"] = float(discount / price)  # a fraction of the price, as HotGlue
         lines.append(line)
     if not lines:
         raise RecordError("line_items", "a sales order needs at least one line")
@@ -255,13 +374,15 @@ def map_sales_order(record: dict[str, Any], resolve: Resolve) -> Mapped:
 
 
 def map_purchase_invoice(record: dict[str, Any], resolve: Resolve) -> Mapped:
-    sname, supplier = f.first(
-        record, "supplier_remoteId", "supplier_id", "supplierCode", "supplier_code"
+    supplier = _account(
+        resolve,
+        record,
+        ("supplier_remoteId", "supplier_id", "supplierCode", "supplier_code"),
+        "supplierName",
     )
-    sref = f.text(supplier, sname)
-    if sref is None:
-        raise RecordError("supplier_remoteId", "is required (a supplier GUID or code)")
-    body: dict[str, Any] = {"Supplier": resolve.account(sref, sname)}
+    if supplier is None:
+        raise RecordError("supplierName", "is required (or supplier_remoteId: a GUID or code)")
+    body: dict[str, Any] = {"Supplier": supplier}
     _put(body, "Journal", f.text(record.get("journal"), "journal"))
     body["Type"] = f.integer(record.get("type"), "type") or 8030  # 8030: purchase invoice
     _put(body, "Currency", f.text(record.get("currency"), "currency"))
@@ -273,7 +394,7 @@ def map_purchase_invoice(record: dict[str, Any], resolve: Resolve) -> Mapped:
     lname, raw_lines = f.first(record, "lineItems", "line_items")
     for i, raw in enumerate(f.json_list(raw_lines, lname)):
         where = f"{lname}[{i}]."
-        item = _item(resolve, raw, where)
+        item = _item_or_named(resolve, raw, where, "productName")
         line: dict[str, Any] = {
             "Item": item[0],
             "Quantity": _quantity(resolve, raw.get("quantity"), f"{where}quantity", item),
@@ -297,11 +418,12 @@ def map_purchase_invoice(record: dict[str, Any], resolve: Resolve) -> Mapped:
 
 
 def map_purchase_entry(record: dict[str, Any], resolve: Resolve) -> Mapped:
-    sname, supplier = f.first(record, "supplier_remoteId", "supplier_id", "supplier_code")
-    sref = f.text(supplier, sname)
-    if sref is None:
-        raise RecordError("supplier_remoteId", "is required (a supplier GUID or code)")
-    body: dict[str, Any] = {"Supplier": resolve.account(sref, sname)}
+    supplier = _account(
+        resolve, record, ("supplier_remoteId", "supplier_id", "supplier_code"), "supplierName"
+    )
+    if supplier is None:
+        raise RecordError("supplierName", "is required (or supplier_remoteId: a GUID or code)")
+    body: dict[str, Any] = {"Supplier": supplier}
     _put(body, "Journal", f.text(record.get("journal"), "journal"))
     _put(body, "Currency", f.text(record.get("currency"), "currency"))
     dname, when = f.first(record, "transactionDate", "transaction_date")
@@ -313,21 +435,30 @@ def map_purchase_entry(record: dict[str, Any], resolve: Resolve) -> Mapped:
         where = f"{lname}[{i}]."
         gname, gl = f.first(raw, "glAccount_remoteId", "accountNumber", "gl_account")
         gref = f.text(gl, f"{where}{gname}")
-        if gref is None:
-            raise RecordError(f"{where}accountNumber", "is required (a GL account GUID or code)")
+        account_name = f.text(raw.get("accountName"), f"{where}accountName")
+        if gref is not None:
+            gl_id = resolve.gl_account(gref, f"{where}{gname}")
+        elif account_name is not None:
+            gl_id = resolve.named(
+                "financial/GLAccounts", "Description", account_name, f"{where}accountName"
+            )
+        else:
+            raise RecordError(
+                f"{where}accountName", "is required (or accountNumber: a GL account code or GUID)"
+            )
         amount = f.number(raw.get("amount"), f"{where}amount", required=True)
         assert amount is not None
-        line: dict[str, Any] = {
-            "GLAccount": resolve.gl_account(gref, f"{where}{gname}"),
-            "AmountFC": as_float(amount),
-        }
+        line: dict[str, Any] = {"GLAccount": gl_id, "AmountFC": as_float(amount)}
         _put(line, "Description", f.text(raw.get("description"), f"{where}description"))
         _put(line, "VATCode", f.text(raw.get("vatCode"), f"{where}vatCode"))
         lines.append(line)
     if not lines:
         raise RecordError(lname, "a purchase entry needs at least one line")
     body["PurchaseEntryLines"] = lines
-    return Mapped(body, f.text(record.get("id"), "id"), _remote(record))
+    warnings = []
+    if f.json_list(record.get("attachments"), "attachments"):
+        warnings.append("attachments are not uploaded (docs/hotglue.md)")
+    return Mapped(body, f.text(record.get("id"), "id"), _remote(record), warnings=warnings)
 
 
 def map_stock_count(record: dict[str, Any], resolve: Resolve) -> Mapped:

@@ -1,10 +1,12 @@
-"""``BuyOrders`` -> ``purchaseorder/PurchaseOrders``: create, or update header and lines.
+"""``BuyOrders`` -> ``purchaseorder/PurchaseOrders``.
 
-An order is found by ``remoteId`` (its PurchaseOrderID) or by its external reference (``YourRef`` =
-the source ``id``). Updates PUT the changed header fields and add (POST), change (PUT) and delete
-(DELETE) lines one by one: adds first, so the order never has zero lines. Completed orders
-(``bo_completed_status``) are reported and left alone. With ``export_stock_transfers`` the orders
-become warehouse transfers instead.
+``buy_orders_mode: hotglue`` (the default) writes as HotGlue does: sinks/hotglue_buy_orders.py.
+``planner``, here: create, or update header and lines. An order is found by ``remoteId`` (its
+PurchaseOrderID) or by its external reference (``YourRef`` = the source ``id``). Updates PUT the
+changed header fields and add (POST), change (PUT) and delete (DELETE) lines one by one: adds
+first, so the order never has zero lines. Completed orders (``bo_completed_status``) are reported
+and left alone. With ``export_stock_transfers`` (either mode) the orders become warehouse
+transfers instead.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from target_exact.mapping.buy_orders import (
 from target_exact.mapping.fields import RecordError
 from target_exact.results import Outcome, RecordResult
 from target_exact.sinks.base import ExactSink
+from target_exact.sinks.hotglue_buy_orders import (
+    OrderIndex,
+    prefetch_hotglue,
+    write_hotglue_buy_order,
+)
 from target_exact.sinks.transfers import write_buy_order_as_transfer
 
 ORDERS = "purchaseorder/PurchaseOrders"
@@ -61,9 +68,20 @@ class BuyOrdersSink(ExactSink):
         super().__init__(*args, **kwargs)
         # external reference -> PurchaseOrderID (None: known not to exist), per division
         self._by_ref: dict[tuple[int, str], str | None] = {}
+        self._orders = OrderIndex(self)
+
+    @property
+    def hotglue(self) -> bool:
+        """HotGlue's semantics (create-only); ``export_stock_transfers`` keeps its own path."""
+        return (
+            self.settings.buy_orders_mode == "hotglue" and not self.settings.export_stock_transfers
+        )
 
     # ---- batched lookups
     def prefetch(self, records: list[dict[str, Any]]) -> None:
+        if self.hotglue:
+            prefetch_hotglue(self, self._orders, records)
+            return
         by_division: dict[int, list[BuyOrderInput]] = {}
         for record in records:
             try:
@@ -128,6 +146,8 @@ class BuyOrdersSink(ExactSink):
         return None if value in (None, "") else str(value)
 
     def write_record(self, record: dict[str, Any]) -> RecordResult:
+        if self.hotglue:
+            return write_hotglue_buy_order(self, self._orders, record)
         division = self.division_of(record)
         order = parse_buy_order(record, reference_field(self.settings))
         if order.source_id is None and order.remote_id is None:

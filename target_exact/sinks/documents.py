@@ -1,11 +1,13 @@
 """HotGlue streams written as one Exact document each (create, or update the header).
 
 Found by ``remoteId`` or by the external reference: ``YourRef`` where the entity has it (or
-``external_reference_field``), else ``Description`` (warehouse transfers, stock counts), ``Code``
-(items), ``Code``/``Name`` (suppliers). Updates PUT the changed header fields. Warehouse transfers
-and sales orders also diff their lines like buy orders (POST new lines first, PUT changed ones,
-DELETE the rest); a document Exact no longer lets change (a transfer not open, a completed sales
-order) is reported and left alone. Lines of the other documents are not changed on update.
+``external_reference_field``), a key in ``Remarks`` (warehouse transfers: the mapper's
+``find_filter``), ``Description`` (stock counts), ``Code`` (items), ``Code``/``Name``
+(suppliers). Updates PUT the changed header fields. Warehouse transfers and sales orders also
+diff their lines like buy orders (POST new lines first, PUT changed ones, DELETE the rest); a
+document Exact no longer lets change (a transfer not open, a completed sales order) is reported
+and left alone. Lines of the other documents are not changed on update. ``UpdateInventory``
+writes nothing unless ``write_stock_counts`` is on.
 """
 
 from __future__ import annotations
@@ -64,19 +66,41 @@ class SinkResolve:
     def default_warehouse(self) -> str | None:
         return self.settings.default_warehouse
 
+    def matches(self, path: str, name_field: str, value: str) -> list[str]:
+        return self.lk.ids_where(path, name_field, value)
+
+    def named(self, path: str, name_field: str, value: str, where: str) -> str:
+        """The one row whose ``name_field`` is ``value`` (HotGlue's name-based fields)."""
+        ids = self.lk.ids_where(path, name_field, value)
+        if not ids:
+            raise RecordError(where, f"nothing in Exact ({path}) has {name_field} {value!r}")
+        if len(ids) > 1:
+            raise RecordError(
+                where,
+                f"more than one row in Exact ({path}) has {name_field} {value!r}: give its "
+                "code or GUID instead",
+            )
+        return ids[0]
+
 
 def find_document(
-    sink: ExactSink, spec: DocSpec, division: int, lookup: dict[str, str]
+    sink: ExactSink,
+    spec: DocSpec,
+    division: int,
+    lookup: dict[str, str],
+    condition: str | None = None,
 ) -> str | None:
+    """The document's key, found by its reference fields (``lookup``) or by ``condition``."""
     key = spec.entity.write_key[0]
-    parts = []
+    parts = [condition] if condition else []
     for name, value in lookup.items():
         lhs = f"trim({name})" if name == "Code" else name
         parts.append(f"{lhs} eq {literal(value, 'Edm.String')}")
+    fields = list(lookup) or ["Remarks"]
     rows = sink.ctx.client.find(
         spec.entity.qualified_name,
         division=division,
-        filter=scoped_filter(spec.entity.qualified_name, division, " and ".join(parts), lookup),
+        filter=scoped_filter(spec.entity.qualified_name, division, " and ".join(parts), fields),
         select=[key],
         top=1,
     )
@@ -96,11 +120,18 @@ def write_document(
         if (e := registry.find(path)) is not None
     }
     ref_field = spec.reference_field(sink.settings.external_reference_field)
-    lookup = mapped.lookup or ({ref_field: mapped.reference} if mapped.reference else {})
-    for name, value in lookup.items():
-        check_reference(value, mapped.source, name)
-    if not mapped.lookup and mapped.reference:
-        mapped.body.setdefault(ref_field, mapped.reference)
+    lookup: dict[str, str] = {}
+    if mapped.find_filter is None:
+        lookup = mapped.lookup or ({ref_field: mapped.reference} if mapped.reference else {})
+        for name, value in lookup.items():
+            check_reference(value, mapped.source, name)
+        if not mapped.lookup and mapped.reference:
+            mapped.body.setdefault(ref_field, mapped.reference)
+    findable = bool(lookup) or mapped.find_filter is not None
+
+    def find() -> str | None:
+        return find_document(sink, spec, division, lookup, mapped.find_filter)
+
     body = clean(entity, mapped.body, strict=True, lines=lines)
     key = entity.write_key[0]
     writer = sink.writer(division)
@@ -109,8 +140,8 @@ def write_document(
     if existing is not None and not writer.dry_run:
         if client.get_one(entity.qualified_name, existing, division=division, select=[key]) is None:
             existing = None
-    if existing is None and lookup and not writer.dry_run:
-        existing = find_document(sink, spec, division, lookup)
+    if existing is None and findable and not writer.dry_run:
+        existing = find()
     # results name the record by its source id, as the orchestrator knows it
     ext = sink.external_id(record) or mapped.reference
     if existing is None:
@@ -127,11 +158,14 @@ def write_document(
             entity.qualified_name,
             body,
             key,
-            (lambda: find_document(sink, spec, division, lookup)) if lookup else None,
+            find if findable else None,
             check_first=False,
         )
         return RecordResult(
-            "dry_run" if writer.dry_run else "created", id=created.id, external_id=ext
+            "dry_run" if writer.dry_run else "created",
+            id=created.id,
+            external_id=ext,
+            extra=_warnings(mapped.warnings),
         )
     header = {k: v for k, v in body.items() if k not in lines and k != key}
     select = [key, *header]
@@ -159,13 +193,19 @@ def write_document(
             )
         return RecordResult("existing", id=existing, external_id=ext, extra=extra)
     if not touched:
-        return RecordResult("existing", id=existing, external_id=ext)
+        return RecordResult(
+            "existing", id=existing, external_id=ext, extra=_warnings(mapped.warnings)
+        )
     if delta:
         writer.update(entity.qualified_name, existing, delta)
     for name, diff in line_changes.items():
         document_lines[name].write(diff)
     outcome: Outcome = "dry_run" if writer.dry_run else "updated"
-    return RecordResult(outcome, id=existing, external_id=ext)
+    return RecordResult(outcome, id=existing, external_id=ext, extra=_warnings(mapped.warnings))
+
+
+def _warnings(warnings: list[str]) -> dict[str, Any]:
+    return {"warning": "; ".join(warnings)} if warnings else {}
 
 
 @dataclass
@@ -258,7 +298,17 @@ class PurchaseEntriesSink(DocumentSink):
 
 
 class UpdateInventorySink(DocumentSink):
+    """Stock counts only with ``write_stock_counts``: HotGlue's UpdateInventory writes nothing."""
+
     spec = specs.STOCK_COUNTS
+
+    def write_record(self, record: dict[str, Any]) -> RecordResult:
+        if not self.settings.write_stock_counts:
+            reason = "UpdateInventory writes nothing unless write_stock_counts is on (as HotGlue)"
+            return RecordResult(
+                "skipped", external_id=self.external_id(record), extra={"skipped": reason}
+            )
+        return super().write_record(record)
 
 
 HOTGLUE_DOCUMENT_SINKS: dict[str, type[ExactSink]] = {

@@ -1,7 +1,7 @@
 """``export_stock_transfers``: a buy order becomes a warehouse transfer (from -> to warehouse).
 
 Line quantities are item units (``unit_factors`` applied, no lot size: a transfer moves items).
-The source id is the transfer's ``Description`` (warehouse transfers have no YourRef).
+The source id is the transfer's key in ``Remarks`` (warehouse transfers have no YourRef).
 """
 
 from __future__ import annotations

@@ -38,8 +38,10 @@ def test_tap_pipe_target_share_one_token_store(tmp_path: Path) -> None:
         tap = project_script("tap-exact")
         tap_cfg = write_json(tmp_path / "tap.json",
                              tap_config(sandbox.config, token_store_path=str(store)))
+        # planner: the filter's string ids are YourRefs (HotGlue's OrderNumber = id is an int)
         target_cfg = write_json(tmp_path / "target.json", tap_config(
-            sandbox.config, token_store_path=str(store), division=sandbox.divisions_list[0]))
+            sandbox.config, token_store_path=str(store), division=sandbox.divisions_list[0],
+            buy_orders_mode="planner"))
         catalog = discover_catalog(tap, tap_cfg, STREAMS, tmp_path / "catalog.json")
         orders_before = entity_count(sandbox.stats(), "purchase_orders")
 

@@ -105,7 +105,11 @@ def test_no_secret_in_any_log_line_and_stores_are_0600(
     records.append({**records[0], "id": "R6-BAD", "supplier_remoteId": "NOPE"})
     target_store = tmp_path / "target-tokens.json"
     tcfg = {k: v for k, v in sb.config.items() if k != "divisions"}
-    tcfg.update(division=sb.divisions_list[0], token_store_path=str(target_store))
+    tcfg.update(
+        division=sb.divisions_list[0],
+        token_store_path=str(target_store),
+        buy_orders_mode="planner",
+    )
     target = run(
         [
             sys.executable,
@@ -170,6 +174,7 @@ def test_quote_injection_in_a_lookup_value_matches_nothing(
     }
     tcfg = {k: v for k, v in sb.config.items() if k != "divisions"}
     tcfg["division"] = sb.divisions_list[0]
+    tcfg["buy_orders_mode"] = "planner"
     result = run(
         [
             sys.executable,

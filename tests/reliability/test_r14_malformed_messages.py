@@ -54,6 +54,7 @@ def test_malformed_messages_fail_alone(
             if bad.get("type") != "SCHEMA":
                 bad_lines.append(len(messages))
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
+    cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (our rules)
     cfg["division"] = sb.divisions_list[0]
     config = write_json(tmp_path / "target.json", cfg)
     result = run(

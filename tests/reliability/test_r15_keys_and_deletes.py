@@ -35,6 +35,7 @@ pytestmark = pytest.mark.reliability
 
 def _config(sb: SandboxServer, tmp_path: Path) -> Path:
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
+    cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (our rules)
     cfg["division"] = sb.divisions_list[0]
     return write_json(tmp_path / "target.json", cfg)
 

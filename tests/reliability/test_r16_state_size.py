@@ -34,6 +34,7 @@ def test_state_output_is_linear_in_the_number_of_orders(
     sb = fresh_sandbox(no_rate_limits=True, divisions=1)
     suppliers, items = pick_suppliers_and_items(sb, 50, 500)
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
+    cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (our rules)
     cfg.update(division=sb.divisions_list[0], dry_run=True)
     config = write_json(tmp_path / "target.json", cfg)
     result = run(

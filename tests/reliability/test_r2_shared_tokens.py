@@ -36,7 +36,10 @@ def test_tap_and_target_share_one_token_store(
     tap_cfg = tap_config(sb, tmp_path / "tap.json", token_store_path=str(store))
     cat = catalog(tmp_path / "catalog.json", [TL_STREAM, "items"])
     tcfg = {k: v for k, v in sb.config.items() if k != "divisions"}
-    tcfg.update(division=sb.divisions_list[0], token_store_path=str(store))
+    # planner: our buy-order rules (string ids as YourRef), not HotGlue's OrderNumber = id
+    tcfg.update(
+        division=sb.divisions_list[0], token_store_path=str(store), buy_orders_mode="planner"
+    )
     target_cfg = write_json(tmp_path / "target.json", tcfg)
     suppliers, items = pick_suppliers_and_items(sb, 5, 20)
     sb.reset_calls()

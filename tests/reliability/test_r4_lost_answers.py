@@ -46,6 +46,7 @@ def test_dropped_post_answers_create_each_order_once(
     text = buy_order_messages(suppliers, items, n, prefix="R4-")
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
     cfg["division"] = sb.divisions_list[0]
+    cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (our rules)
     config = write_json(tmp_path / "target.json", cfg)
     sb.set_faults("drop:method=POST,path=PurchaseOrders,rate=0.1", seed=5)
     cmd = [sys.executable, "-m", "target_exact", "--config", str(config)]

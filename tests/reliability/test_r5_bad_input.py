@@ -29,6 +29,7 @@ def _setup(sb: SandboxServer, tmp_path: Path) -> tuple[list[dict[str, Any]], Pat
     good = buy_orders(suppliers, items, 4, prefix="R5-OK-")
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
     cfg["division"] = sb.divisions_list[0]
+    cfg["buy_orders_mode"] = "planner"  # string ids as YourRef (HotGlue's OrderNumber is an int)
     return good, write_json(tmp_path / "target.json", cfg)
 
 

@@ -52,6 +52,10 @@ class Run:
         return dict(self.results.get("summary", {}).get(stream, {}))
 
 
+# Our buy-order rules (lead days, lot size from Exact, updates): not HotGlue's default.
+PLANNER = {"buy_orders_mode": "planner"}
+
+
 def target_config(sb: Any, **extra: Any) -> dict[str, Any]:
     """The sandbox's config for target-exact: its own token store, the first division."""
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}

@@ -7,14 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, exact_day, messages, target_config
+from target.helpers import (
+    BUY_ORDER_SCHEMA,
+    PLANNER,
+    Exact,
+    Run,
+    exact_day,
+    messages,
+    target_config,
+)
 
 Runner = Callable[..., Run]
 SUPPLIER = "20001"  # demo company (seed 1): PurchaseLeadDays 13; supplier items below
 
 
 def write(run_target: Runner, sb: SandboxServer, records: list[dict[str, Any]], **cfg: Any) -> Run:
-    result = run_target(target_config(sb, **cfg), messages("BuyOrders", BUY_ORDER_SCHEMA, records))
+    config = target_config(sb, **{**PLANNER, **cfg})
+    result = run_target(config, messages("BuyOrders", BUY_ORDER_SCHEMA, records))
     assert result.exit_code == 0, result.out[-3000:]
     return result
 
@@ -99,7 +108,7 @@ def test_missing_supplier_item_factor_fails_the_record(
 ) -> None:
     record = order("BO-R3", [{"product_remoteId": "FG-00002", "quantity": 4}])
     result = run_target(
-        target_config(module_sandbox), messages("BuyOrders", BUY_ORDER_SCHEMA, [record])
+        target_config(module_sandbox, **PLANNER), messages("BuyOrders", BUY_ORDER_SCHEMA, [record])
     )
     assert result.exit_code == 1
     (entry,) = result.bookmarks("BuyOrders")

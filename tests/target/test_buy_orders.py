@@ -21,6 +21,7 @@ def sb(fresh_sandbox: Callable[..., SandboxServer]) -> Iterator[SandboxServer]:
 def config(sb: SandboxServer, tmp_path: Path, **extra: Any) -> dict[str, Any]:
     cfg = {k: v for k, v in sb.config.items() if k != "divisions"}
     cfg["division"] = sb.divisions_list[0]
+    cfg["buy_orders_mode"] = "planner"  # our rules: YourRef = id, updates, lot size from Exact
     cfg.update(extra)
     return cfg
 

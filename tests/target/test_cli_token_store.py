@@ -67,7 +67,8 @@ def test_cli_exit_code_and_allow_failures(
     bad = (
         '{"type": "SCHEMA", "stream": "BuyOrders", "schema": {"type": "object", "properties": {}},'
         ' "key_properties": []}\n'
-        '{"type": "RECORD", "stream": "BuyOrders", "record": {"id": "X-1", "line_items": []}}\n'
+        '{"type": "RECORD", "stream": "BuyOrders",'
+        ' "record": {"id": 1, "line_items": [{"quantity": 1}]}}\n'
     )
     for allow, expected in ((False, 1), (True, 0)):
         cfg_path = tmp_path / f"cfg-{allow}.json"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, target_config
+from target.helpers import BUY_ORDER_SCHEMA, PLANNER, Exact, Run, messages, target_config
 
 Runner = Callable[..., Run]
 LINES = "purchaseorder/PurchaseOrderLines"
@@ -44,7 +44,7 @@ def test_delete_answered_404_after_a_lost_answer_is_success(
     sb = fresh_sandbox(no_rate_limits=True, divisions=1)
     exact = Exact(sb)
     first = run_target(
-        target_config(sb),
+        target_config(sb, **PLANNER, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, [_order("DL-1", ["TR-00009", "TR-00010"])]),
     )
     assert first.exit_code == 0
@@ -55,7 +55,7 @@ def test_delete_answered_404_after_a_lost_answer_is_success(
     sb.set_faults("drop:method=DELETE,path=PurchaseOrderLines,times=1")
     sb.reset_calls()
     second = run_target(
-        target_config(sb),
+        target_config(sb, **PLANNER, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, [_order("DL-1", ["TR-00009"])]),
     )
     assert sb.control("GET", "faults")["faults"][0]["fired"] == 1
@@ -82,7 +82,8 @@ def test_delete_answered_404_at_once_still_fails(
     }
     sb.reset_calls()
     run = run_target(
-        target_config(sb, allow_failures=True), messages("purchase_orders", schema, [record])
+        target_config(sb, **PLANNER, allow_failures=True),
+        messages("purchase_orders", schema, [record]),
     )
     (mark,) = run.bookmarks("purchase_orders")
     assert mark["success"] is False and "404" in mark["error"], mark

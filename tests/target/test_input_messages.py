@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, target_config
+from target.helpers import BUY_ORDER_SCHEMA, PLANNER, Exact, Run, target_config
 from target.test_state_results import buy_orders
 
 SECRET = "ACME-CONFIDENTIAL"
@@ -51,7 +51,9 @@ def test_malformed_messages_fail_alone_and_are_never_logged(
         _line({"type": "RECORD", "stream": "BuyOrders", "record": second}),  # 15: written
     ]
     with caplog.at_level(logging.DEBUG):
-        run = run_target(target_config(module_sandbox), "\n".join(lines) + "\n")
+        run = run_target(
+            target_config(module_sandbox, **PLANNER, **PLANNER), "\n".join(lines) + "\n"
+        )
 
     assert run.exit_code == 1  # failures are reported unless allow_failures
     marks = {m["externalId"]: m for m in run.bookmarks("BuyOrders")}
@@ -90,6 +92,6 @@ def test_input_failures_with_allow_failures_exit_zero(
     module_sandbox: SandboxServer, run_target: Callable[..., Run]
 ) -> None:
     text = _line({"type": "RECORD", "stream": "BuyOrders", "record": {"id": "IM-EARLY"}}) + "\n"
-    run = run_target(target_config(module_sandbox, allow_failures=True), text)
+    run = run_target(target_config(module_sandbox, **PLANNER, allow_failures=True), text)
     assert run.exit_code == 0
     assert run.out == ""  # no record reached a sink and no state came in: nothing to report

@@ -13,7 +13,15 @@ import requests
 
 from exact_online.errors import AuthError, DailyLimitReached, ServerError
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, schema_for, target_config
+from target.helpers import (
+    BUY_ORDER_SCHEMA,
+    PLANNER,
+    Exact,
+    Run,
+    messages,
+    schema_for,
+    target_config,
+)
 from target_exact.sinks.base import describe, run_fatal
 
 Runner = Callable[..., Run]
@@ -58,7 +66,8 @@ def test_out_of_range_quantities_fail_alone(
     ]
     module_sandbox.reset_calls()
     result = run_target(
-        target_config(module_sandbox), messages("BuyOrders", BUY_ORDER_SCHEMA, records)
+        target_config(module_sandbox, **PLANNER, **PLANNER),
+        messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert result.exit_code == 1
     marks = {b["externalId"]: b for b in result.bookmarks("BuyOrders")}
@@ -87,7 +96,7 @@ def test_native_division_not_a_number_fails_alone(
     ]
     module_sandbox.reset_calls()
     result = run_target(
-        target_config(module_sandbox),
+        target_config(module_sandbox, **PLANNER, **PLANNER),
         messages("items", schema_for("Code", "Description", "Division"), records),
     )
     assert result.exit_code == 1
@@ -108,7 +117,9 @@ def test_one_bad_record_among_many(
     prefix = f"RF-MANY-{int(allow_failures)}-"
     records = [buy_order(f"{prefix}{i:02d}") for i in range(25)]
     records[12] = buy_order(f"{prefix}12", quantity="1e30", lot_size=1)
-    config = target_config(module_sandbox, batch_size_rows=10, allow_failures=allow_failures)
+    config = target_config(
+        module_sandbox, **PLANNER, batch_size_rows=10, allow_failures=allow_failures
+    )
     module_sandbox.reset_calls()
     result = run_target(config, messages("BuyOrders", BUY_ORDER_SCHEMA, records))
     assert result.exit_code == (0 if allow_failures else 1)
@@ -149,7 +160,10 @@ def test_record_without_its_key_property_fails_alone(
         *({"type": "RECORD", "stream": "BuyOrders", "record": r} for r in records),
     ]
     module_sandbox.reset_calls()
-    result = run_target(target_config(module_sandbox), "".join(json.dumps(x) + "\n" for x in lines))
+    result = run_target(
+        target_config(module_sandbox, **PLANNER, **PLANNER),
+        "".join(json.dumps(x) + "\n" for x in lines),
+    )
     assert result.exit_code == 1
     marks = result.bookmarks("BuyOrders")
     assert [m["success"] for m in marks] == [True, False, True]

@@ -11,7 +11,15 @@ from collections.abc import Callable
 import pytest
 
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, schema_for, target_config
+from target.helpers import (
+    BUY_ORDER_SCHEMA,
+    PLANNER,
+    Exact,
+    Run,
+    messages,
+    schema_for,
+    target_config,
+)
 from target.test_native import NATIVE_SCHEMA
 from target.test_state_results import buy_orders
 
@@ -39,7 +47,7 @@ def test_buy_order_with_an_unusable_reference_fails_on_every_run(
     text = messages("BuyOrders", BUY_ORDER_SCHEMA, [{**good, "id": ref}])
     for _run in range(2):  # a rerun must not create anything either
         module_sandbox.reset_calls()
-        run = run_target(target_config(module_sandbox, allow_failures=True), text)
+        run = run_target(target_config(module_sandbox, **PLANNER, allow_failures=True), text)
         (mark,) = run.bookmarks("BuyOrders")
         assert mark["success"] is False
         assert mark["error"].startswith("id: contains") or mark["error"].startswith("id: is 31")
@@ -56,12 +64,14 @@ def test_thirty_characters_and_inner_spaces_are_fine(
     refs = ["RK-" + "7" * 27, "RK ok  spaced"]
     records = [{**good, "id": ref} for ref in refs]
     run = run_target(
-        target_config(module_sandbox), messages("BuyOrders", BUY_ORDER_SCHEMA, records)
+        target_config(module_sandbox, **PLANNER, **PLANNER),
+        messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert run.exit_code == 0
     assert [m["externalId"] for m in run.bookmarks("BuyOrders")] == refs
     again = run_target(
-        target_config(module_sandbox), messages("BuyOrders", BUY_ORDER_SCHEMA, records)
+        target_config(module_sandbox, **PLANNER, **PLANNER),
+        messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert again.summary("BuyOrders") == {"success": 0, "fail": 0, "existing": 2, "updated": 0}
 
@@ -71,7 +81,7 @@ def test_document_and_native_references_are_checked_too(
 ) -> None:
     shop = {"id": "RK-SO\x00", "product_remoteId": "FG-00002", "quantity": 1}
     run = run_target(
-        target_config(module_sandbox, allow_failures=True),
+        target_config(module_sandbox, **PLANNER, allow_failures=True),
         messages("ShopOrders", schema_for(*shop), [shop]),
     )
     (mark,) = run.bookmarks("ShopOrders")
@@ -79,7 +89,7 @@ def test_document_and_native_references_are_checked_too(
 
     item = {"sku": "RK-ITEM-\x01", "name": "Refused"}
     run = run_target(
-        target_config(module_sandbox, allow_failures=True),
+        target_config(module_sandbox, **PLANNER, allow_failures=True),
         messages("Items", schema_for(*item), [item]),
     )
     (mark,) = run.bookmarks("Items")
@@ -95,7 +105,7 @@ def test_document_and_native_references_are_checked_too(
     }
     module_sandbox.reset_calls()
     run = run_target(
-        target_config(module_sandbox, allow_failures=True),
+        target_config(module_sandbox, **PLANNER, allow_failures=True),
         messages("purchase_orders", NATIVE_SCHEMA, [native]),
     )
     (mark,) = run.bookmarks("purchase_orders")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from exact_sandbox.testing import SandboxServer
 from tap_exact.tap import TapExact
-from target.helpers import BUY_ORDER_SCHEMA, Run, messages, target_config
+from target.helpers import BUY_ORDER_SCHEMA, PLANNER, Run, messages, target_config
 
 
 def test_buy_order_round_trip(
@@ -28,7 +28,8 @@ def test_buy_order_round_trip(
             {"product_remoteId": "PK-00002", "quantity": 4, "lot_size": 2},
         ],
     }
-    written = run_target(target_config(sb), messages("BuyOrders", BUY_ORDER_SCHEMA, [record]))
+    config = target_config(sb, **PLANNER)
+    written = run_target(config, messages("BuyOrders", BUY_ORDER_SCHEMA, [record]))
     assert written.exit_code == 0, written.out[-2000:]
     order_id = written.bookmarks("BuyOrders")[0]["id"]
 

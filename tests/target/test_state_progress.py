@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from exact_sandbox.testing import SandboxServer
-from target.helpers import BUY_ORDER_SCHEMA, Run, messages, target_config
+from target.helpers import BUY_ORDER_SCHEMA, PLANNER, Run, messages, target_config
 from target.test_state_results import state_lines, upstream_state
 from target_exact.results import PARTIAL_KEY
 
@@ -34,7 +34,9 @@ def test_progress_states_carry_the_latest_batch_and_the_last_state_everything(
         + "\n"
         + messages("BuyOrders", BUY_ORDER_SCHEMA, _records(f"SP-{shape}"))
     )
-    run = run_target(target_config(module_sandbox, state_results=shape, allow_failures=True), text)
+    run = run_target(
+        target_config(module_sandbox, **PLANNER, state_results=shape, allow_failures=True), text
+    )
     assert run.exit_code == 0
     states = [json.loads(line) for line in state_lines(run)]
     # two full batches print progress; the last batch goes into the final state only
@@ -77,7 +79,7 @@ def test_a_new_upstream_state_alone_is_printed_once(
         json.dumps({"type": "STATE", "value": upstream_state(division, ts)}) + "\n"
         for ts in (500, 501, 501)
     )
-    run = run_target(target_config(module_sandbox, state_results="separate"), text)
+    run = run_target(target_config(module_sandbox, **PLANNER, state_results="separate"), text)
     assert run.exit_code == 0
     (line,) = state_lines(run)
     assert json.loads(line) == {

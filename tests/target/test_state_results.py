@@ -13,7 +13,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from exact_sandbox.testing import SandboxServer
 from tap_exact.tap import TapExact
-from target.helpers import BUY_ORDER_SCHEMA, Exact, Run, messages, target_config
+from target.helpers import BUY_ORDER_SCHEMA, PLANNER, Exact, Run, messages, target_config
 from target_exact.target import TargetExact
 
 TAP_CONFIG = {"client_id": "x", "client_secret": "y"}  # loading state needs no network
@@ -82,7 +82,7 @@ def test_separate_keeps_the_upstream_state_loadable_by_a_singer_sdk_tap(
 ) -> None:
     division = module_sandbox.divisions_list[0]
     text, upstream = singer_input(division, buy_orders(exact, "SR-SEP"))
-    config = target_config(module_sandbox, state_results="separate", allow_failures=True)
+    config = target_config(module_sandbox, state_results="separate", allow_failures=True, **PLANNER)
     run = run_target(config, text)
 
     assert run.exit_code == 0
@@ -108,7 +108,7 @@ def test_hotglue_shape_is_the_default(
 ) -> None:
     division = module_sandbox.divisions_list[0]
     text, upstream = singer_input(division, buy_orders(exact, "SR-HG"))
-    run = run_target(target_config(module_sandbox, allow_failures=True), text)
+    run = run_target(target_config(module_sandbox, allow_failures=True, **PLANNER), text)
 
     assert run.exit_code == 0
     assert len(state_lines(run)) == 1
@@ -131,10 +131,12 @@ def test_states_are_printed_once_per_change(
     records = [
         {"id": f"SR-MANY-{i}", "transaction_date": "2024-03-08T10:00:00Z"} for i in range(150)
     ]
-    text = messages("BuyOrders", BUY_ORDER_SCHEMA, records) + json.dumps(
-        {"type": "STATE", "value": upstream_state(division, 300)}
-    ) + "\n"
-    run = run_target(target_config(module_sandbox, state_results="separate"), text)
+    text = (
+        messages("BuyOrders", BUY_ORDER_SCHEMA, records)
+        + json.dumps({"type": "STATE", "value": upstream_state(division, 300)})
+        + "\n"
+    )
+    run = run_target(target_config(module_sandbox, state_results="separate", **PLANNER), text)
     assert run.exit_code == 1  # failed records, allow_failures off
     lines = state_lines(run)
     assert len(lines) == 2 and len(set(lines)) == 2

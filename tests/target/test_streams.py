@@ -73,7 +73,8 @@ def test_warehouse_transfer(
     assert row["WarehouseFrom"] == exact.id_of("inventory/Warehouses", "1")
     assert row["WarehouseTo"] == exact.id_of("inventory/Warehouses", "2")
     assert exact_day(row["EntryDate"]) == "2024-03-04"
-    assert row["Description"] == "WT-1"  # transfers have no YourRef: the reference lives here
+    # Transfers have no YourRef: the reference is a marker in Remarks (Description is HotGlue's).
+    assert row["Remarks"] == "[target-exact:WT-1]"
     lines = row["WarehouseTransferLines"]["results"]
     assert [(ln["Item"], ln["Quantity"]) for ln in lines] == [
         (exact.id_of("logistics/Items", "TR-00010"), 5)
@@ -263,7 +264,7 @@ def test_update_inventory(run_target: Runner, module_sandbox: SandboxServer, exa
             ],
         },
     ]
-    result = write(run_target, module_sandbox, "UpdateInventory", records)
+    result = write(run_target, module_sandbox, "UpdateInventory", records, write_stock_counts=True)
     first, second = (str(b["id"]) for b in result.bookmarks("UpdateInventory"))
     row = exact.one("inventory/StockCounts", first, expand="StockCountLines")
     assert row["Warehouse"] == exact.id_of("inventory/Warehouses", "1")
