@@ -7,6 +7,11 @@ The autumn hour that happens twice (02:00-03:00 on the last Sunday of October) i
 in wall-clock time; we take the first occurrence (``fold=0``, still CEST, UTC+2). The spring
 hour that does not exist (02:00-03:00 on the last Sunday of March) is read with the offset
 before the change (UTC+1). Exact gives us no way to tell.
+
+The ``*_local`` variants give the same instant with Amsterdam's offset of that moment
+(``2026-10-20T00:00:00+02:00``), so a date cut from the text keeps its calendar day. Their tzinfo
+is a fixed-offset ``timezone`` shared per offset (two in practice): as cheap as UTC, and
+``isoformat``/msgspec print the offset without a zoneinfo lookup.
 """
 
 from __future__ import annotations
@@ -39,6 +44,43 @@ def _offset_ms(wall_ms: int) -> int:
             _offset_by_hour.clear()
         _offset_by_hour[hour] = off
     return off
+
+
+_zones: dict[int, timezone] = {}
+
+
+def _fixed_zone(offset_ms: int) -> timezone:
+    zone = _zones.get(offset_ms)
+    if zone is None:
+        zone = _zones[offset_ms] = timezone(timedelta(milliseconds=offset_ms))
+    return zone
+
+
+def wall_ms_to_local(wall_ms: int) -> datetime:
+    """Milliseconds of Amsterdam wall-clock time -> aware datetime with Amsterdam's offset."""
+    off = _offset_ms(wall_ms)
+    return datetime.fromtimestamp((wall_ms - off) / 1000, _fixed_zone(off))
+
+
+def as_amsterdam(value: datetime) -> datetime:
+    """An aware datetime as the same instant with Amsterdam's (fixed) offset of that moment."""
+    if value.tzinfo is None:
+        raise ValueError("as_amsterdam needs an aware datetime")
+    delta = value.astimezone(AMSTERDAM).utcoffset()
+    offset_ms = int(delta.total_seconds() * 1000) if delta is not None else 0
+    return value.astimezone(_fixed_zone(offset_ms))
+
+
+def parse_exact_date_local(value: str) -> datetime:
+    """:func:`parse_exact_date`, with Amsterdam's offset instead of UTC (same instant)."""
+    if value.startswith("/Date(") and value.endswith(")/") and value[6:-2].lstrip("-").isdigit():
+        return wall_ms_to_local(int(value[6:-2]))
+    return as_amsterdam(parse_exact_date(value))
+
+
+def parse_iso_local_amsterdam(value: str) -> datetime:
+    """:func:`parse_iso_local`, with Amsterdam's offset instead of UTC (same instant)."""
+    return as_amsterdam(parse_iso_local(value))
 
 
 def wall_ms_to_utc(wall_ms: int) -> datetime:

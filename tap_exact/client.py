@@ -8,6 +8,7 @@ conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import ParseResult
 
@@ -20,10 +21,11 @@ from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from exact_online import transport
-from exact_online.decoding import DecodeError
+from exact_online.decoding import DecodeError, Page
 from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
 from exact_online.registry import Endpoint, Entity
+from exact_online.timeconv import as_amsterdam
 from tap_exact.pagination import ExactPaginator, decoded_page
 from tap_exact.schema_source import REGISTRY_SCHEMAS
 
@@ -138,11 +140,15 @@ class ExactStream(RESTStream[ParseResult | None]):
 
     def get_new_paginator(self) -> ExactPaginator:
         return ExactPaginator(
-            lambda response: decoded_page(response, self.endpoint),
+            self.decoded,
             self.runtime.settings.base_url,
         )
 
     # ---- answers ------------------------------------------------------------------------------
+
+    def decoded(self, response: requests.Response) -> Page:
+        """This response's page, datetimes as ``datetime_output`` says (decoded once)."""
+        return decoded_page(response, self.endpoint, self.runtime.settings.output.local_datetimes)
 
     def validate_response(self, response: requests.Response) -> None:
         division = self._division if self.endpoint.needs_division else None
@@ -150,7 +156,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         status = response.status_code
         if status < 400:
             try:
-                decoded_page(response, self.endpoint)
+                self.decoded(response)
             except DecodeError as exc:  # truncated or garbled body: ask again
                 raise RetriableAPIError(f"{self.name}: {exc}", response) from None
             return
@@ -197,7 +203,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         if self._pages_in_partition:
             self.checkpoint()  # every row of the previous page is written: save the bookmark
         self._pages_in_partition += 1
-        page = decoded_page(response, self.endpoint)
+        page = self.decoded(response)
         self.runtime.progress.page(self.name, len(page.records))
         for record in page.records:
             shaped = self.shape(record)
@@ -207,6 +213,10 @@ class ExactStream(RESTStream[ParseResult | None]):
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         """A decoded record as the stream emits it; ``None`` drops it (client-side filters)."""
         return record
+
+    def output_datetime(self, value: datetime) -> datetime:
+        """A datetime read by the shared client (UTC) as ``datetime_output`` asks."""
+        return as_amsterdam(value) if self.runtime.settings.output.local_datetimes else value
 
     # ---- partition runs -----------------------------------------------------------------------
 
