@@ -76,25 +76,42 @@ class HotglueBehaviour(ExactStream):
         query = super().query(context)
         if self.reads_sync:
             return query  # sync endpoints take no filter but Timestamp (HotGlue sends none)
-        extra = self.server_filter()
+        used = {"Modified"} if query.filter else set()  # the families' only filter
+        extra, fields = self.server_filter()
         if extra:
             query.filter = and_(query.filter, extra) if query.filter else extra
+            used |= fields
+        return self._mandatory_scope(query, used)
+
+    def _mandatory_scope(self, query: Query, used: set[str]) -> Query:
+        """Exact refuses a GET on a plain endpoint that has a sync twin unless ``$filter`` names
+        one of its filterable fields; ``Division eq N`` is listed and always true here."""
+        if self.endpoint.kind != "plain" or self.entity.sync is None or self._division is None:
+            return query
+        listed = {f.name for f in self.endpoint.fields if f.filterable}
+        if listed and not listed & used and "Division" in listed:
+            scope = eq("Division", self._division)
+            query.filter = and_(scope, query.filter) if query.filter else scope
         return query
 
-    def server_filter(self) -> str | None:
-        """HotGlue's ``$filter`` of this stream on a classic endpoint (None: none)."""
+    def server_filter(self) -> tuple[str | None, set[str]]:
+        """HotGlue's ``$filter`` of this stream on a classic endpoint, and the fields it names."""
         row = self.hotglue
-        parts = []
+        parts: list[str] = []
+        fields: set[str] = set()
         if row.suppliers_only:
             parts.append(eq(IS_SUPPLIER, True))  # always: HotGlue's unfiltered case is a bug
+            fields.add(IS_SUPPLIER)
         if self.flags.filters_on:  # HotGlue filters only when `sync_endpoints` is present
             if row.po_status:
                 parts.append(f"({PO_STATUS_FILTER})")
+                fields |= {"OrderStatus", "ReceiptStatus"}
             if row.warehouse is not None and not self.flags.on(row.warehouse.unless):
                 guid = self.warehouse_guid()
                 if guid:
                     parts.append(eq(row.warehouse.field, guid, "Edm.Guid"))
-        return and_(*parts) if parts else None
+                    fields.add(row.warehouse.field)
+        return (and_(*parts) if parts else None), fields
 
     def warehouse_guid(self) -> str | None:
         """``warehouse_uuid``, else the warehouse whose Code is ``default_warehouse_id``."""
