@@ -80,7 +80,12 @@ def parse_exact_date_local(value: str) -> datetime:
 
 def parse_iso_local_amsterdam(value: str) -> datetime:
     """:func:`parse_iso_local`, with Amsterdam's offset instead of UTC (same instant)."""
-    return as_amsterdam(parse_iso_local(value))
+    dt = _iso(value)
+    if dt.tzinfo is not None:
+        return as_amsterdam(dt)
+    delta = dt - _EPOCH
+    wall_ms = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return dt.replace(tzinfo=_fixed_zone(_offset_ms(wall_ms)))
 
 
 def wall_ms_to_utc(wall_ms: int) -> datetime:
@@ -109,6 +114,14 @@ def parse_iso_local(value: str) -> datetime:
     """An ISO timestamp as in Atom XML (``2024-01-31T10:00:00``, no offset = Amsterdam time) ->
     aware UTC.
     """
+    dt = _iso(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=AMSTERDAM, fold=0)
+    return dt.astimezone(UTC)
+
+
+def _iso(value: str) -> datetime:
+    """ISO text as sent (naive or with offset); .NET's 7 fraction digits are cut to 6."""
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -118,10 +131,7 @@ def parse_iso_local(value: str) -> datetime:
         digits = "".join(ch for ch in frac if ch.isdigit())
         rest = frac[len(digits) :]
         text = f"{head}.{(digits + '000000')[:6]}{rest}"
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=AMSTERDAM, fold=0)
-    return dt.astimezone(UTC)
+    return datetime.fromisoformat(text)
 
 
 def to_amsterdam_naive(value: datetime | date) -> datetime:

@@ -3,11 +3,14 @@ setting), while Modified bookmarks stay UTC and correct across a DST change."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from exact_online.decoding import decode_atom, decode_json
+from exact_online.registry import load_registry
 from exact_online.timeconv import (
     as_amsterdam,
     parse_exact_date_local,
@@ -101,3 +104,36 @@ def test_modified_bookmark_across_the_october_dst_change(
                     lookback_minutes=lookback)
     assert third.returncode == 0, third.stderr[-3000:]
     assert [r for r in third.records.get("warehouses", []) if r["Division"] == d1] == []
+
+
+def test_json_and_atom_decode_to_the_same_local_datetimes() -> None:
+    endpoint = load_registry().by_stream("items").sync
+    assert endpoint is not None
+    walls = {"Created": (2024, 7, 1, 12, 0), "Modified": (2024, 1, 15, 12, 0),
+             "StartDate": (2024, 10, 27, 2, 30), "EndDate": (2024, 3, 31, 2, 30)}
+    ms = {name: _wall_ms(*parts) for name, parts in walls.items()}
+    body = {"d": {"results": [{"ID": "6e4c1f7a-0000-4a6b-9d3e-1234567890ab",
+                               **{n: f"/Date({v})/" for n, v in ms.items()}}]}}
+    props = f'<d:ID m:type="Edm.Guid">{body["d"]["results"][0]["ID"]}</d:ID>' + "".join(
+        f'<d:{n} m:type="Edm.DateTime">{datetime(*p).isoformat()}</d:{n}>'
+        for n, p in walls.items()
+    )
+    atom = (
+        '<feed xmlns="http://www.w3.org/2005/Atom" '
+        'xmlns:d="http://schemas.microsoft.com/ado/2007/08/dataservices" '
+        'xmlns:m="http://schemas.microsoft.com/ado/2007/08/dataservices/metadata">'
+        f'<entry><content type="application/xml"><m:properties>{props}</m:properties>'
+        "</content></entry></feed>"
+    ).encode()
+    from_json = decode_json(json.dumps(body).encode(), endpoint, local=True).records[0]
+    from_atom = decode_atom(atom, endpoint, local=True).records[0]
+    assert from_json == from_atom
+    texts = {n: from_json[n].isoformat() for n in walls}
+    assert texts == {
+        "Created": "2024-07-01T12:00:00+02:00",
+        "Modified": "2024-01-15T12:00:00+01:00",
+        "StartDate": "2024-10-27T02:30:00+02:00",  # the hour that happens twice: first one
+        "EndDate": "2024-03-31T02:30:00+01:00",  # the hour that does not exist: winter offset
+    }
+    utc = decode_json(json.dumps(body).encode(), endpoint).records[0]
+    assert all(utc[n] == from_json[n] and utc[n].utcoffset() == timedelta(0) for n in walls)
