@@ -1,7 +1,8 @@
 """Exact answers (JSON or Atom XML) -> ``Page`` of typed records.
 
 Both formats give identical records for the fields the registry knows: Exact field names,
-``__metadata`` dropped, Edm.DateTime as aware UTC datetimes (see :mod:`exact_online.timeconv`),
+``__metadata`` dropped, Edm.DateTime as aware UTC datetimes (see :mod:`exact_online.timeconv`;
+``local=True``: the same instants with Amsterdam's offset, for the tap's output),
 Int64 as int (Exact sends strings or numbers), Guid lower-case, Boolean, Byte/Int16/Int32 int,
 Double float, Binary base64 text, strings as sent (padded codes keep their spaces). Expanded line
 collections become lists of typed records; deferred links are dropped.
@@ -28,7 +29,12 @@ from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReference
 
 from exact_online.errors import ExactError
 from exact_online.registry import Endpoint, load_registry
-from exact_online.timeconv import parse_exact_date, parse_iso_local
+from exact_online.timeconv import (
+    parse_exact_date,
+    parse_exact_date_local,
+    parse_iso_local,
+    parse_iso_local_amsterdam,
+)
 
 try:  # msgspec comes with singer-sdk[msgspec]; several times faster than json on big pages
     import msgspec
@@ -98,6 +104,16 @@ def _to_datetime(v: Any) -> datetime:
     raise ValueError(f"not a date: {v!r}")
 
 
+def _to_local_datetime(v: Any) -> datetime:
+    if type(v) is str:
+        if v.startswith("/Date("):
+            return parse_exact_date_local(v)
+        return parse_iso_local_amsterdam(v)
+    if isinstance(v, datetime):
+        return v
+    raise ValueError(f"not a date: {v!r}")
+
+
 def _to_str(v: Any) -> Any:
     return v
 
@@ -118,11 +134,18 @@ _BY_EDM: dict[str, Converter] = {
 }
 
 
-def typed_value(edm_type: str, raw: Any) -> Any:
+_BY_EDM_LOCAL: dict[str, Converter] = {
+    **_BY_EDM,
+    "Edm.DateTime": _to_local_datetime,
+    "Edm.DateTimeOffset": _to_local_datetime,
+}
+
+
+def typed_value(edm_type: str, raw: Any, local: bool = False) -> Any:
     """One value as the records carry it (``None`` stays ``None``)."""
     if raw is None:
         return None
-    conv = _BY_EDM.get(edm_type)
+    conv = (_BY_EDM_LOCAL if local else _BY_EDM).get(edm_type)
     return raw if conv is None else conv(raw)
 
 
@@ -137,18 +160,19 @@ class _Table:
     nav_names: frozenset[str]
 
 
-_tables: dict[tuple[str, str], _Table] = {}
+_tables: dict[tuple[str, str, bool], _Table] = {}
 _EMPTY = _Table((), frozenset(), (), frozenset())
 
 
-def _table(endpoint: Endpoint | None) -> _Table:
+def _table(endpoint: Endpoint | None, local: bool = False) -> _Table:
     if endpoint is None:
         return _EMPTY
-    key = (endpoint.kind, endpoint.path)
+    key = (endpoint.kind, endpoint.path, local)
     table = _tables.get(key)
     if table is None:
+        by_edm = _BY_EDM_LOCAL if local else _BY_EDM
         convs = tuple(
-            (f.name, _BY_EDM[f.edm_type]) for f in endpoint.fields if f.edm_type in _BY_EDM
+            (f.name, by_edm[f.edm_type]) for f in endpoint.fields if f.edm_type in by_edm
         )
         navs = tuple(
             (f.name, _line_endpoint(endpoint, f.edm_type))
@@ -222,19 +246,22 @@ def typed_record_converter(endpoint: Endpoint | None) -> Callable[[Record], Reco
 # ---- JSON ----------------------------------------------------------------------------------------
 
 
-def _json_navigation(record: Record, table: _Table) -> None:
+def _json_navigation(record: Record, table: _Table, local: bool = False) -> None:
     for name, line_ep in table.navigation:
         v = record.get(name)
         if isinstance(v, dict):
             results = v.get("results")
             if isinstance(results, list):
-                record[name] = _json_records(results, line_ep)
+                record[name] = _json_records(results, line_ep, local)
             elif "__deferred" in v:
                 del record[name]
 
 
-def _json_records(rows: list[Any], endpoint: Endpoint | None) -> list[Record]:
-    table = _table(endpoint)
+def _json_records(
+    rows: list[Any], endpoint: Endpoint | None, local: bool = False
+) -> list[Record]:
+    table = _table(endpoint, local)
+    parse_date = parse_exact_date_local if local else parse_exact_date
     where = endpoint.path if endpoint is not None else "record"
     rows = [r for r in rows if isinstance(r, dict)]
     if not rows:
@@ -264,15 +291,15 @@ def _json_records(rows: list[Any], endpoint: Endpoint | None) -> list[Record]:
             v = rec.get(name)
             if type(v) is str and v.startswith("/Date("):
                 try:
-                    rec[name] = parse_exact_date(v)
+                    rec[name] = parse_date(v)
                 except ValueError:
                     pass
         if table.navigation:
-            _json_navigation(rec, table)
+            _json_navigation(rec, table, local)
     return rows
 
 
-def decode_json(body: bytes, endpoint: Endpoint | None = None) -> Page:
+def decode_json(body: bytes, endpoint: Endpoint | None = None, local: bool = False) -> Page:
     try:
         doc = _json_decode(body)
     except _JSON_ERRORS as exc:
@@ -281,18 +308,18 @@ def decode_json(body: bytes, endpoint: Endpoint | None = None) -> Page:
         raise DecodeError("JSON answer without a 'd' member")
     d = doc["d"]
     if isinstance(d, list):  # function endpoints: {"d": [...]}
-        return Page(_json_records(d, endpoint))
+        return Page(_json_records(d, endpoint, local))
     if not isinstance(d, dict):
         return Page([{"value": d}])
     results = d.get("results")
     if isinstance(results, list):
         count = d.get("__count")
         return Page(
-            _json_records(results, endpoint),
+            _json_records(results, endpoint, local),
             d.get("__next") or None,
             int(count) if count is not None else None,
         )
-    return Page(_json_records([d], endpoint))  # a single entity
+    return Page(_json_records([d], endpoint, local))  # a single entity
 
 
 # ---- Atom XML ------------------------------------------------------------------------------------
@@ -367,8 +394,8 @@ def _as_list(v: Any) -> list[Any]:
     return v if isinstance(v, list) else [v]
 
 
-def _atom_record(entry: dict[str, Any], endpoint: Endpoint | None) -> Record:
-    table = _table(endpoint)
+def _atom_record(entry: dict[str, Any], endpoint: Endpoint | None, local: bool = False) -> Record:
+    table = _table(endpoint, local)
     content = entry.get("content")
     props = None
     if isinstance(content, dict):
@@ -389,7 +416,7 @@ def _atom_record(entry: dict[str, Any], endpoint: Endpoint | None) -> Record:
                     edm = el.get("@m:type")
                     if edm:
                         try:
-                            value = typed_value(edm, value)
+                            value = typed_value(edm, value, local)
                         except (ValueError, TypeError):
                             pass
                 rec[name] = value
@@ -410,17 +437,19 @@ def _atom_record(entry: dict[str, Any], endpoint: Endpoint | None) -> Record:
         feed = inline.get("feed")
         line_ep = nav.get(title)
         if isinstance(feed, dict):
-            rec[title] = [_atom_record(e, line_ep) for e in _as_list(feed.get("entry"))]
+            rec[title] = [
+                _atom_record(e, line_ep, local) for e in _as_list(feed.get("entry"))
+            ]
         elif isinstance(inline.get("entry"), dict):
-            rec[title] = _atom_record(inline["entry"], line_ep)
+            rec[title] = _atom_record(inline["entry"], line_ep, local)
     return rec
 
 
-def decode_atom(body: bytes, endpoint: Endpoint | None = None) -> Page:
+def decode_atom(body: bytes, endpoint: Endpoint | None = None, local: bool = False) -> Page:
     doc = parse_xml(body)
     if "feed" in doc:
         feed = doc["feed"] or {}
-        records = [_atom_record(e, endpoint) for e in _as_list(feed.get("entry"))]
+        records = [_atom_record(e, endpoint, local) for e in _as_list(feed.get("entry"))]
         next_url = None
         for link in _as_list(feed.get("link")):
             if isinstance(link, dict) and link.get("@rel") == "next":
@@ -430,27 +459,33 @@ def decode_atom(body: bytes, endpoint: Endpoint | None = None) -> Page:
             count = count.get("#text")
         return Page(records, next_url or None, int(count) if count not in (None, "") else None)
     if "entry" in doc:
-        return Page([_atom_record(doc["entry"] or {}, endpoint)])
+        return Page([_atom_record(doc["entry"] or {}, endpoint, local)])
     root = next(iter(doc), None)
     raise DecodeError(f"XML answer is not an Atom feed or entry (root element {root!r})")
 
 
-def decode_body(body: bytes, content_type: str, endpoint: Endpoint | None = None) -> Page:
+def decode_body(
+    body: bytes, content_type: str, endpoint: Endpoint | None = None, local: bool = False
+) -> Page:
     ctype = content_type.lower()
     if "json" in ctype:
-        return decode_json(body, endpoint)
+        return decode_json(body, endpoint, local)
     if "xml" in ctype:
-        return decode_atom(body, endpoint)
+        return decode_atom(body, endpoint, local)
     stripped = body.lstrip()[:1]
     if stripped == b"{":
-        return decode_json(body, endpoint)
+        return decode_json(body, endpoint, local)
     if stripped == b"<":
-        return decode_atom(body, endpoint)
+        return decode_atom(body, endpoint, local)
     if not stripped:
         return Page([])
     raise DecodeError(f"unexpected content type {content_type!r}")
 
 
-def decode_response(response: requests.Response, endpoint: Endpoint | None = None) -> Page:
-    """A page from an Exact answer: JSON or Atom by Content-Type."""
-    return decode_body(response.content, response.headers.get("Content-Type", ""), endpoint)
+def decode_response(
+    response: requests.Response, endpoint: Endpoint | None = None, local: bool = False
+) -> Page:
+    """A page from an Exact answer: JSON or Atom by Content-Type (``local``: Amsterdam offsets)."""
+    return decode_body(
+        response.content, response.headers.get("Content-Type", ""), endpoint, local
+    )

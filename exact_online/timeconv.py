@@ -7,6 +7,11 @@ The autumn hour that happens twice (02:00-03:00 on the last Sunday of October) i
 in wall-clock time; we take the first occurrence (``fold=0``, still CEST, UTC+2). The spring
 hour that does not exist (02:00-03:00 on the last Sunday of March) is read with the offset
 before the change (UTC+1). Exact gives us no way to tell.
+
+The ``*_local`` variants give the same instant with Amsterdam's offset of that moment
+(``2026-10-20T00:00:00+02:00``), so a date cut from the text keeps its calendar day. Their tzinfo
+is a fixed-offset ``timezone`` shared per offset (two in practice): as cheap as UTC, and
+``isoformat``/msgspec print the offset without a zoneinfo lookup.
 """
 
 from __future__ import annotations
@@ -41,6 +46,48 @@ def _offset_ms(wall_ms: int) -> int:
     return off
 
 
+_zones: dict[int, timezone] = {}
+
+
+def _fixed_zone(offset_ms: int) -> timezone:
+    zone = _zones.get(offset_ms)
+    if zone is None:
+        zone = _zones[offset_ms] = timezone(timedelta(milliseconds=offset_ms))
+    return zone
+
+
+def wall_ms_to_local(wall_ms: int) -> datetime:
+    """Milliseconds of Amsterdam wall-clock time -> aware datetime with Amsterdam's offset."""
+    off = _offset_ms(wall_ms)
+    return datetime.fromtimestamp((wall_ms - off) / 1000, _fixed_zone(off))
+
+
+def as_amsterdam(value: datetime) -> datetime:
+    """An aware datetime as the same instant with Amsterdam's (fixed) offset of that moment."""
+    if value.tzinfo is None:
+        raise ValueError("as_amsterdam needs an aware datetime")
+    delta = value.astimezone(AMSTERDAM).utcoffset()
+    offset_ms = int(delta.total_seconds() * 1000) if delta is not None else 0
+    return value.astimezone(_fixed_zone(offset_ms))
+
+
+def parse_exact_date_local(value: str) -> datetime:
+    """:func:`parse_exact_date`, with Amsterdam's offset instead of UTC (same instant)."""
+    if value.startswith("/Date(") and value.endswith(")/") and value[6:-2].lstrip("-").isdigit():
+        return wall_ms_to_local(int(value[6:-2]))
+    return as_amsterdam(parse_exact_date(value))
+
+
+def parse_iso_local_amsterdam(value: str) -> datetime:
+    """:func:`parse_iso_local`, with Amsterdam's offset instead of UTC (same instant)."""
+    dt = _iso(value)
+    if dt.tzinfo is not None:
+        return as_amsterdam(dt)
+    delta = dt - _EPOCH
+    wall_ms = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    return dt.replace(tzinfo=_fixed_zone(_offset_ms(wall_ms)))
+
+
 def wall_ms_to_utc(wall_ms: int) -> datetime:
     """Milliseconds of Amsterdam wall-clock time since the epoch -> aware UTC datetime."""
     return datetime.fromtimestamp((wall_ms - _offset_ms(wall_ms)) / 1000, UTC)
@@ -67,6 +114,14 @@ def parse_iso_local(value: str) -> datetime:
     """An ISO timestamp as in Atom XML (``2024-01-31T10:00:00``, no offset = Amsterdam time) ->
     aware UTC.
     """
+    dt = _iso(value)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=AMSTERDAM, fold=0)
+    return dt.astimezone(UTC)
+
+
+def _iso(value: str) -> datetime:
+    """ISO text as sent (naive or with offset); .NET's 7 fraction digits are cut to 6."""
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -76,10 +131,7 @@ def parse_iso_local(value: str) -> datetime:
         digits = "".join(ch for ch in frac if ch.isdigit())
         rest = frac[len(digits) :]
         text = f"{head}.{(digits + '000000')[:6]}{rest}"
-    dt = datetime.fromisoformat(text)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=AMSTERDAM, fold=0)
-    return dt.astimezone(UTC)
+    return datetime.fromisoformat(text)
 
 
 def to_amsterdam_naive(value: datetime | date) -> datetime:

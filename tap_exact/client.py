@@ -11,6 +11,7 @@ conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 from __future__ import annotations
 
 from collections.abc import Generator, Iterable, Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import ParseResult
 
@@ -22,10 +23,12 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from exact_online.decoding import Page
 from exact_online.errors import DailyLimitReached, error_from_response
 from exact_online.odata import Query, encode_params
 from exact_online.policy import Action, check_answer, classify
 from exact_online.registry import Endpoint, Entity
+from exact_online.timeconv import as_amsterdam
 from tap_exact.pagination import ExactPaginator, decoded_page
 from tap_exact.runtime import RuntimeSource, TapRuntime
 from tap_exact.schema_source import REGISTRY_SCHEMAS
@@ -147,11 +150,15 @@ class ExactStream(RESTStream[ParseResult | None]):
 
     def get_new_paginator(self) -> ExactPaginator:
         return ExactPaginator(
-            lambda response: decoded_page(response, self.endpoint),
+            self.decoded,
             self.runtime.connection.base_url,
         )
 
     # ---- answers ------------------------------------------------------------------------------
+
+    def decoded(self, response: requests.Response) -> Page:
+        """This response's page, datetimes as ``datetime_output`` says (decoded once)."""
+        return decoded_page(response, self.endpoint, self.runtime.settings.output.local_datetimes)
 
     def validate_response(self, response: requests.Response) -> None:
         """Act on ``classify``'s decision by raising; waiting is the backoff's job."""
@@ -187,7 +194,7 @@ class ExactStream(RESTStream[ParseResult | None]):
 
     def _checked_page(self, response: requests.Response) -> object:
         fmt = self.runtime.connection.response_format
-        return check_answer(response, fmt, lambda r: decoded_page(r, self.endpoint))
+        return check_answer(response, fmt, self.decoded)
 
     def request_decorator(self, func: Any) -> Any:
         def limited(prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
@@ -219,7 +226,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         if self._pages_in_partition:
             self.checkpoint()  # every row of the previous page is written: save the bookmark
         self._pages_in_partition += 1
-        page = decoded_page(response, self.endpoint)
+        page = self.decoded(response)
         self.runtime.progress.page(self.name, len(page.records))
         for record in page.records:
             shaped = self.shape(record)
@@ -229,6 +236,10 @@ class ExactStream(RESTStream[ParseResult | None]):
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         """A decoded record as the stream emits it; ``None`` drops it (client-side filters)."""
         return record
+
+    def output_datetime(self, value: datetime) -> datetime:
+        """A datetime read by the shared client (UTC) as ``datetime_output`` asks."""
+        return as_amsterdam(value) if self.runtime.settings.output.local_datetimes else value
 
     # ---- partition runs -----------------------------------------------------------------------
 

@@ -54,11 +54,16 @@ def has_tombstones(entity: Entity) -> bool:
 
 def entity_schema(entity: Entity) -> dict[str, Any]:
     """Every scalar field, ``Division`` always, ``_sdc_deleted_at`` if deletable."""
+    return endpoint_schema(entity.read_endpoint(), tombstones=has_tombstones(entity))
+
+
+def endpoint_schema(endpoint: Endpoint, *, tombstones: bool) -> dict[str, Any]:
+    """The schema of the records read through one endpoint (``entity_schema``: its best one)."""
     properties: dict[str, Any] = {
-        name: property_schema(edm) for name, edm in stream_fields(entity.read_endpoint())
+        name: property_schema(edm) for name, edm in stream_fields(endpoint)
     }
     # Records always carry their division; most Exact entities have the field already.
     properties.setdefault(DIVISION, {"type": ["integer", "null"]})
-    if has_tombstones(entity):
+    if tombstones:
         properties[DELETED_AT] = dict(_DATETIME)
     return {"type": "object", "additionalProperties": False, "properties": properties}

@@ -20,11 +20,16 @@ from exact_online.registry import Endpoint
 _PAGE_ATTR = "_exact_page"
 
 
-def decoded_page(response: requests.Response, endpoint: Endpoint | None) -> Page:
-    """The decoded page of ``response`` (decoded on first use, then kept on the response)."""
+def decoded_page(
+    response: requests.Response, endpoint: Endpoint | None, local: bool = False
+) -> Page:
+    """The decoded page of ``response`` (decoded on first use, then kept on the response).
+
+    ``local``: datetimes with Amsterdam's offset (``datetime_output: amsterdam``), else UTC.
+    """
     page = getattr(response, _PAGE_ATTR, None)
     if page is None:
-        page = decode_response(response, endpoint)
+        page = decode_response(response, endpoint, local)
         setattr(response, _PAGE_ATTR, page)
     return page
 

@@ -9,7 +9,7 @@ is never written back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -22,8 +22,59 @@ from exact_online.settings import (
     relax_types,
 )
 from tap_exact.divisions import UNREACHABLE_POLICIES
+from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 
 DEFAULT_LOOKBACK_MINUTES = 10
+
+
+# ---- output format and HotGlue compatibility (one block: stream_naming, datetime_output) -------
+
+STREAM_NAMING = ("native", "hotglue")
+DATETIME_OUTPUT = ("amsterdam", "utc")
+
+
+def output_properties() -> list[th.Property]:
+    return [
+        th.Property(
+            "stream_naming", th.StringType, default="native", allowed_values=list(STREAM_NAMING),
+            description="native: one stream per Exact entity (the registry's names). hotglue: "
+            "hotgluexyz/tap-exact's 43 stream names, keys and flag-driven filters, and its "
+            "state file's bookmarks are taken over on the first run (docs/hotglue.md).",
+        ),
+        th.Property(
+            "datetime_output", th.StringType, default="amsterdam",
+            allowed_values=list(DATETIME_OUTPUT),
+            description="Exact datetimes in records: amsterdam = RFC 3339 with Amsterdam's "
+            "offset of that moment (2026-10-20T00:00:00+02:00, the calendar day Exact shows); "
+            "utc = the same instant in UTC. Bookmarks are stored in UTC either way.",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    stream_naming: str = "native"
+    datetime_output: str = "amsterdam"
+    hotglue: HotglueFlags = field(default_factory=HotglueFlags)
+
+    @property
+    def local_datetimes(self) -> bool:
+        return self.datetime_output == "amsterdam"
+
+    @property
+    def hotglue_names(self) -> bool:
+        return self.stream_naming == "hotglue"
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> OutputSettings:
+        naming = str(config.get("stream_naming") or "native").lower()
+        if naming not in STREAM_NAMING:
+            raise ValueError(f"stream_naming must be native or hotglue, not {naming!r}")
+        output = str(config.get("datetime_output") or "amsterdam").lower()
+        if output not in DATETIME_OUTPUT:
+            raise ValueError(f"datetime_output must be amsterdam or utc, not {output!r}")
+        return cls(naming, output, HotglueFlags.from_config(config))
+
 
 CONFIG_SCHEMA = relax_types(th.PropertiesList(
     *connection_properties(required=True),
@@ -62,9 +113,13 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "redirect_uri", th.StringType,
         description="HotGlue alias: accepted and ignored by the tap (used by exact-auth).",
     ),
+    *output_properties(),
+    *hotglue_properties(),
 ).to_dict())
 
 CONFIG_SCHEMA["properties"]["stock_warehouse_ids"]["type"] = ["array", "string", "null"]
+# HotGlue's config_jsonschema declares current_division a string ("3001001"): take both.
+CONFIG_SCHEMA["properties"]["current_division"]["type"] = ["integer", "string", "null"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +130,7 @@ class TapSettings:
     lookback_minutes: int
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
+    output: OutputSettings = field(default_factory=OutputSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -99,6 +155,7 @@ class TapSettings:
             ),
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
+            output=OutputSettings.from_config(config),
         )
 
 

@@ -23,6 +23,8 @@ from tap_exact.deletions import DELETED_BOOKMARK
 from tap_exact.edm_schema import DELETED_AT, has_tombstones, stream_fields
 
 KEYS_AT_BOOKMARK = "keys_at_bookmark"
+# The SDK's (documented) state key for an unsorted stream's in-run maximum.
+PROGRESS_MARKERS = "progress_markers"
 _MAX_KEYS_AT_BOOKMARK = 1000
 # Function endpoints that need parameters answer these; the stream then yields nothing.
 _FUNCTION_NO_DATA = {400, 403, 404, 405}
@@ -38,6 +40,7 @@ class SyncStream(ExactStream):
     """``/sync/`` endpoints: ``Timestamp gt n``, ascending, resumable at every page boundary."""
 
     replication_key = "Timestamp"
+    emits_tombstones = True  # HotGlue-named streams do not (its `deleted` stream carries them)
     _from = 1
     _max_seen = 1
     _modified_from: datetime | None = None
@@ -84,8 +87,12 @@ class SyncStream(ExactStream):
             return int(value)
         return None  # nothing saved (the SDK hands us start_date instead)
 
+    def first_run_since(self, division: int) -> datetime | None:
+        """Where a partition without a saved Timestamp starts (``start_date``)."""
+        return self.runtime.settings.start_date
+
     def _timestamp_from_start_date(self, division: int) -> int | None:
-        start_date = self.runtime.settings.start_date
+        start_date = self.first_run_since(division)
         if start_date is None:
             return None
         name = self.entity.sync_timestamp_endpoint
@@ -135,7 +142,7 @@ class SyncStream(ExactStream):
 
     def tombstones(self, context: Context | None, state: dict[str, Any]) -> Iterator[dict]:
         """Deletions of this entity, as records with the key and ``_sdc_deleted_at``."""
-        if not has_tombstones(self.entity) or not self.selected:
+        if not self.emits_tombstones or not has_tombstones(self.entity) or not self.selected:
             return
         division = self._division
         assert division is not None
@@ -164,8 +171,11 @@ class SyncStream(ExactStream):
             for name in self.entity.write_key:
                 record[name] = key
         record[DIVISION_KEY] = division
-        record[DELETED_AT] = deleted_at.isoformat() if isinstance(deleted_at, datetime) else (
-            deleted_at or datetime.now(timezone.utc).isoformat()
+        if not isinstance(deleted_at, datetime):
+            deleted_at = deleted_at or datetime.now(timezone.utc)
+        record[DELETED_AT] = (
+            self.output_datetime(deleted_at).isoformat()
+            if isinstance(deleted_at, datetime) else deleted_at
         )
         record[self.replication_key or "Timestamp"] = None  # tombstones do not move the bookmark
         return record
@@ -222,7 +232,11 @@ class DeletedStream(SyncStream):
             if start_date and isinstance(deleted, datetime) and deleted < start_date:
                 continue
             count += 1
-            yield {name: row.get(name) for name in self.schema["properties"] if name in row}
+            # Read by the shared client (UTC): the one stream whose datetimes are converted here.
+            yield {
+                name: self.output_datetime(v) if isinstance(v, datetime) else v
+                for name, v in row.items() if name in self.schema["properties"]
+            }
         self.runtime.progress.rows(self.name, count)
         # The log's high water is this stream's bookmark: SyncStream.checkpoint saves it.
         self._max_seen = log.high_water
@@ -266,10 +280,26 @@ class ModifiedStream(ExactStream):
         self._max_modified: datetime | None = None
         self._keys_at_max: list[tuple[Any, ...]] = []
         yield from self.request_records(context)
+        self._utc_progress_marker(state)
         if self._max_modified is not None and self._max_modified <= self._signpost:
             state[KEYS_AT_BOOKMARK] = [list(k) for k in self._keys_at_max[:_MAX_KEYS_AT_BOOKMARK]]
         else:
             state.pop(KEYS_AT_BOOKMARK, None)
+
+    def _utc_progress_marker(self, state: dict[str, Any]) -> None:
+        """The run's maximum ``Modified`` as UTC text, whatever offset the records carry.
+
+        The SDK compares bookmark values as text (to_json_compatible): records with Amsterdam
+        offsets (+01:00 / +02:00) against the UTC signpost and saved bookmarks would compare
+        wrongly. The instant maximum we tracked replaces the SDK's text maximum before the SDK
+        promotes it (and caps it by the signpost, both now UTC).
+        """
+        markers = state.get(PROGRESS_MARKERS)
+        if self._max_modified is None or not isinstance(markers, dict):
+            return
+        if markers.get("replication_key") == "Modified":
+            utc = self._max_modified.astimezone(timezone.utc)
+            markers["replication_key_value"] = utc.isoformat(timespec="microseconds")
 
     def query(self, context: Context | None) -> Query:
         query = Query(select=self.selected_fields())
@@ -340,8 +370,9 @@ class CurrentStream(FunctionStream):
     """``current/Me``: the user, once per run (no division, free of rate limits)."""
 
 
-def stream_family(entity: Entity) -> type[ExactStream]:
-    endpoint = entity.read_endpoint()
+def stream_family(entity: Entity, endpoint: Endpoint | None = None) -> type[ExactStream]:
+    """The family reading ``entity`` through ``endpoint`` (default: its best read endpoint)."""
+    endpoint = endpoint or entity.read_endpoint()
     if endpoint.kind == "current":
         return CurrentStream
     if endpoint.kind == "function":

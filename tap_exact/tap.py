@@ -11,8 +11,9 @@ from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from exact_online.errors import AuthError, DailyLimitReached
+from tap_exact.hotglue.streams import hotglue_streams
 from tap_exact.runtime import TapRuntime
-from tap_exact.settings import CONFIG_SCHEMA, TapSettings
+from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
 
 if t.TYPE_CHECKING:
@@ -35,6 +36,9 @@ class TapExact(Tap):
 
     def discover_streams(self) -> list[Stream]:
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
+        output = OutputSettings.from_config(self.config)
+        if output.hotglue_names:
+            return hotglue_streams(self, output.hotglue)
         return [cls(self) for cls in stream_classes()]
 
     @cached_property
@@ -48,7 +52,9 @@ class TapExact(Tap):
         for stream in self.streams.values():
             if not stream.selected or not isinstance(stream, SyncStream):
                 continue
-            if not isinstance(stream, DeletedStream) and not stream.entity.deleted_entity_types:
+            if not isinstance(stream, DeletedStream) and not (
+                stream.emits_tombstones and stream.entity.deleted_entity_types
+            ):
                 continue
             consumers += 1
             bookmark = stream.deletion_bookmark(division)

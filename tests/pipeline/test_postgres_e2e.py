@@ -8,9 +8,12 @@ them).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+from exact_online.timeconv import wall_ms_to_utc
 
 from .conftest import project_script
 from .postgres import PostgresServer
@@ -59,6 +62,18 @@ def test_tap_exact_to_target_postgres(
         stats = sandbox.stats()
         for stream in STREAMS:
             assert live_rows(postgres, stream) == entity_count(stats, stream), stream
+
+        # Datetimes leave the tap with Amsterdam's offset (datetime_output: amsterdam); the
+        # loader's `timestamp` column holds the same instant as UTC wall time (as in utc mode).
+        division, item_id, stored = postgres.query(
+            f'select "Division", "ID", "Modified"::text from "{SCHEMA}"."items" '
+            'order by "ID" limit 1')[0]
+        raw = sandbox.session().get(
+            sandbox.api_url("{division}/logistics/Items", int(division)),
+            params={"$select": "Modified", "$filter": f"ID eq guid'{item_id}'"},
+        ).json()["d"]["results"][0]["Modified"]
+        instant = wall_ms_to_utc(int(raw[6:-2]))
+        assert datetime.fromisoformat(stored) == instant.replace(tzinfo=None), (stored, instant)
 
         # Delete one item in Exact; the incremental run's tombstone removes it downstream.
         division, item_id = postgres.query(
