@@ -44,7 +44,7 @@ def test_delete_answered_404_after_a_lost_answer_is_success(
     sb = fresh_sandbox(no_rate_limits=True, divisions=1)
     exact = Exact(sb)
     first = run_target(
-        target_config(sb, **PLANNER, **PLANNER),
+        target_config(sb, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, [_order("DL-1", ["TR-00009", "TR-00010"])]),
     )
     assert first.exit_code == 0
@@ -55,7 +55,7 @@ def test_delete_answered_404_after_a_lost_answer_is_success(
     sb.set_faults("drop:method=DELETE,path=PurchaseOrderLines,times=1")
     sb.reset_calls()
     second = run_target(
-        target_config(sb, **PLANNER, **PLANNER),
+        target_config(sb, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, [_order("DL-1", ["TR-00009"])]),
     )
     assert sb.control("GET", "faults")["faults"][0]["fired"] == 1

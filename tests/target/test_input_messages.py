@@ -51,9 +51,7 @@ def test_malformed_messages_fail_alone_and_are_never_logged(
         _line({"type": "RECORD", "stream": "BuyOrders", "record": second}),  # 15: written
     ]
     with caplog.at_level(logging.DEBUG):
-        run = run_target(
-            target_config(module_sandbox, **PLANNER, **PLANNER), "\n".join(lines) + "\n"
-        )
+        run = run_target(target_config(module_sandbox, **PLANNER), "\n".join(lines) + "\n")
 
     assert run.exit_code == 1  # failures are reported unless allow_failures
     marks = {m["externalId"]: m for m in run.bookmarks("BuyOrders")}

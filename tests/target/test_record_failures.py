@@ -66,7 +66,7 @@ def test_out_of_range_quantities_fail_alone(
     ]
     module_sandbox.reset_calls()
     result = run_target(
-        target_config(module_sandbox, **PLANNER, **PLANNER),
+        target_config(module_sandbox, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert result.exit_code == 1
@@ -96,7 +96,7 @@ def test_native_division_not_a_number_fails_alone(
     ]
     module_sandbox.reset_calls()
     result = run_target(
-        target_config(module_sandbox, **PLANNER, **PLANNER),
+        target_config(module_sandbox, **PLANNER),
         messages("items", schema_for("Code", "Description", "Division"), records),
     )
     assert result.exit_code == 1
@@ -161,7 +161,7 @@ def test_record_without_its_key_property_fails_alone(
     ]
     module_sandbox.reset_calls()
     result = run_target(
-        target_config(module_sandbox, **PLANNER, **PLANNER),
+        target_config(module_sandbox, **PLANNER),
         "".join(json.dumps(x) + "\n" for x in lines),
     )
     assert result.exit_code == 1

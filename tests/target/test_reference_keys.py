@@ -64,13 +64,13 @@ def test_thirty_characters_and_inner_spaces_are_fine(
     refs = ["RK-" + "7" * 27, "RK ok  spaced"]
     records = [{**good, "id": ref} for ref in refs]
     run = run_target(
-        target_config(module_sandbox, **PLANNER, **PLANNER),
+        target_config(module_sandbox, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert run.exit_code == 0
     assert [m["externalId"] for m in run.bookmarks("BuyOrders")] == refs
     again = run_target(
-        target_config(module_sandbox, **PLANNER, **PLANNER),
+        target_config(module_sandbox, **PLANNER),
         messages("BuyOrders", BUY_ORDER_SCHEMA, records),
     )
     assert again.summary("BuyOrders") == {"success": 0, "fail": 0, "existing": 2, "updated": 0}
