@@ -19,6 +19,7 @@ The plugins learn the ``--config`` paths from their CLI (``remember_config_files
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -302,8 +303,9 @@ class ConfigFileMirror:
             raw = fh.read()
         if not stat.S_ISREG(st.st_mode):
             raise ValueError("not a regular file (a pipe?)")
-        if not os.access(self.real_path, os.W_OK):
-            raise PermissionError(13, "the file is read-only")
+        # No write bit is a "do not write" even for root (who may write anyway).
+        if not st.st_mode & 0o222 or not os.access(self.real_path, os.W_OK):
+            raise PermissionError(errno.EACCES, "the file is read-only")
         original = raw.decode("utf-8")
         data = json.loads(original)
         if not isinstance(data, dict):
