@@ -149,3 +149,41 @@ def _catalog(config_path: Path, out: Path, stream: str) -> Path:
                 meta["metadata"]["selected"] = entry["tap_stream_id"] == stream
     out.write_text(json.dumps(catalog))
     return out
+
+
+@pytest.mark.slow
+def test_unwritable_config_warns_once_and_the_store_keeps_the_chain(tmp_path: Path) -> None:
+    """A read-only config file, then the config on a pipe (``--config /dev/stdin``)."""
+    with SandboxServer(tmp_path / "sandbox", seed=3, divisions=1, scale="small",
+                       no_rate_limits=True, access_token_ttl=TTL) as sb:
+        config = _hotglue_config(sb, tmp_path)
+        config_path = tmp_path / "job" / "config.json"
+        catalog = _catalog(config_path, tmp_path / "catalog.json", "vat_codes")
+        os.chmod(config_path, 0o444)
+        home = tmp_path / "home"
+        store = home / ".config" / "exact-online" / f"tokens-{_safe(config['client_id'])}.json"
+
+        read_only = _run("tap_exact", home, ["--config", str(config_path), "--catalog",
+                                             str(catalog)])
+        assert read_only.returncode == 0, read_only.stderr[-3000:]
+        assert read_only.stderr.count("could not be written back") == 1
+        assert json.loads(config_path.read_text()) == config
+        rotated = json.loads(store.read_text())
+        assert rotated["refresh_token"] != config["refresh_token"]
+
+        # The same HOME, the config piped in (its refresh_token is spent: the store wins).
+        sb.set_clock(BETWEEN_JOBS)
+        piped = subprocess.run(
+            [sys.executable, "-m", "tap_exact", "--config", "/dev/stdin", "--catalog",
+             str(catalog)], input=config_path.read_text(), capture_output=True, text=True,
+            timeout=300, check=False, env={**clean_env(), "HOME": str(home)},
+        )
+        assert piped.returncode == 0, piped.stderr[-3000:]
+        assert piped.stderr.count("not a regular file") == 1
+        assert "Old refresh token used" not in read_only.stderr + piped.stderr
+        assert json.loads(store.read_text())["refresh_token"] != rotated["refresh_token"]
+        assert sb.calls()["token"] == 2
+
+
+def _safe(client_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in client_id)
