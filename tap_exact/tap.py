@@ -12,7 +12,7 @@ from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from exact_online.config_tokens import remember_config_files
-from exact_online.errors import DailyLimitReached
+from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.runtime import TapRuntime
 from tap_exact.settings import CONFIG_SCHEMA, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
@@ -116,6 +116,11 @@ class TapExact(Tap):
             parse_env_config=bool(getattr(config, "parse_env", False)),
             validate_config=True,
         )
-        code = tap.run_sync()
+        try:
+            code = tap.run_sync()
+        except AuthError as exc:
+            # Authorisation problems say what to do in one line; a traceback adds nothing.
+            cls.logger.error("%s", exc)
+            sys.exit(1)
         if code:
             sys.exit(code)

@@ -13,6 +13,7 @@ from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
 from exact_online.config_tokens import remember_config_files
+from exact_online.errors import AuthError
 from exact_online.settings import relax_types
 from target_exact.context import WriteContext
 from target_exact.reader import TolerantSingerReader
@@ -44,6 +45,15 @@ class TargetExact(Target):
         # tokens can be written back to the one holding them (HotGlue, exact_online.config_tokens).
         remember_config_files(ctx, value)
         return super().cb_config(ctx, param, value)
+
+    @classmethod
+    def invoke(cls, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        try:
+            super().invoke(*args, **kwargs)
+        except AuthError as exc:
+            # Authorisation problems say what to do in one line; a traceback adds nothing.
+            cls.logger.error("%s", exc)
+            sys.exit(1)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
