@@ -21,7 +21,7 @@ import logging
 from datetime import datetime, timezone
 
 from exact_online.config_tokens import EPOCH_THRESHOLD, ConfigFileMirror, config_is_newer
-from exact_online.errors import TokenStoreError
+from exact_online.errors import TokenStoreError, TokenStoreNotWritable
 from exact_online.settings import ConnectionSettings
 from exact_online.token_store import TokenSet, TokenStorage
 
@@ -69,11 +69,18 @@ def reconcile(
     # Look before locking: a read-only store that already wins must not need write access.
     stored = store.get()
     if pair is not None and config_is_newer(pair, stored, dated=dated):
-        with store.lock():
-            stored = store.get()
-            if not config_is_newer(pair, stored, dated=dated):
-                return None
-            store.save(pair)
+        try:
+            with store.lock():
+                stored = store.get()
+                if not config_is_newer(pair, stored, dated=dated):
+                    return None
+                store.save(pair)
+        except TokenStoreNotWritable as exc:
+            if mirror is None:
+                raise
+            # The mirror answers the config's newer pair anyway; a refresh will need the store.
+            log.warning("%s", exc)
+            return "config newer"
         if stored is None:
             log.info("Token store was empty: seeded with the config's access token")
             return "seeded"

@@ -187,3 +187,27 @@ def test_unwritable_config_warns_once_and_the_store_keeps_the_chain(tmp_path: Pa
 
 def _safe(client_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in client_id)
+
+
+@pytest.mark.slow
+def test_too_early_without_a_valid_access_token_is_one_clear_line(tmp_path: Path) -> None:
+    """A config that lost its access token right after a rotation: Exact refuses the refresh as
+    too early. Tap and target say so in one line (what to do) and exit 1, no traceback."""
+    with SandboxServer(tmp_path / "sandbox", seed=3, divisions=1, scale="small",
+                       no_rate_limits=True) as sb:
+        _hotglue_config(sb, tmp_path)
+        config_path = tmp_path / "job" / "config.json"
+        catalog = _catalog(config_path, tmp_path / "catalog.json", "vat_codes")
+        args = ["--config", str(config_path), "--catalog", str(catalog)]
+        assert _run("tap_exact", tmp_path / "h1", args).returncode == 0
+        data = json.loads(config_path.read_text())
+        del data["access_token"], data["expires_in"]
+        config_path.write_text(json.dumps(data))
+        tap = _run("tap_exact", tmp_path / "h2", args)
+        target = _run("target_exact", tmp_path / "h3", ["--config", str(config_path)],
+                      stdin=_item(1))
+        for run in (tap, target):
+            assert run.returncode == 1
+            assert "Exact refused to refresh the access token this soon" in run.stderr
+            assert "Traceback" not in run.stderr
+        assert sb.calls()["token"] == 3  # the first run's refresh, then one refused try each
