@@ -199,11 +199,17 @@ def render_like(original: str, data: dict[str, Any]) -> str:
     trailing newline."""
     indent_match = re.match(r"\s*\{[ \t]*\r?\n([ \t]+)\"", original)
     indent: str | None = indent_match.group(1) if indent_match else None
-    colon = ": " if re.search(r"\"[ \t]*:[ \t]", original) or "\":" not in original else ":"
-    if indent is not None:
-        separators = (",", colon)
+    if '":' not in original and '" :' not in original:
+        separators = (",", ": ") if indent is not None else (", ", ": ")  # {}: json's defaults
     else:
-        separators = (", " if re.search(r",[ \t]", original) else ",", colon)
+        colon = ": " if re.search(r"\"[ \t]*:[ \t]", original) else ":"
+        if indent is not None:
+            comma = ","
+        elif re.search(r",[ \t]", original) or ("," not in original and colon == ": "):
+            comma = ", "  # spaced like the colon when the file has a single key
+        else:
+            comma = ","
+        separators = (comma, colon)
     text = json.dumps(
         data,
         indent=indent,
