@@ -227,9 +227,9 @@ def render_like(original: str, data: dict[str, Any]) -> str:
 
 class ConfigFileMirror:
     """A :class:`TokenStorage` that keeps ``store`` (the chain) and mirrors every save into the
-    config file ``path``. ``get()`` answers the newer of the two pairs (see
-    :func:`config_is_newer`), so a process that lost a race to another
-    one sharing only the config file adopts the other's tokens instead of spending an old one."""
+    config file ``path``. ``get()`` answers the newer of the two pairs (:func:`config_is_newer`),
+    so a process that lost a race to another one sharing only the config file adopts the other's
+    tokens instead of spending an old one."""
 
     def __init__(
         self, store: TokenStorage, path: Path, log: logging.Logger | None = None
@@ -239,7 +239,6 @@ class ConfigFileMirror:
         self.real_path = Path(os.path.realpath(self.path))
         self.logger = log or logger
         self.warned = False
-        self.writes = 0
 
     def __repr__(self) -> str:
         return f"ConfigFileMirror({self.store!r}, config={str(self.path)!r})"
@@ -321,7 +320,6 @@ class ConfigFileMirror:
             return True  # already there (e.g. the config seeded the store)
         data.update(values)  # existing keys keep their place; new ones go last
         _replace_file(self.real_path, render_like(original, data).encode("utf-8"), st)
-        self.writes += 1
         return True
 
     def _warn(self, reason: str) -> None:
