@@ -28,6 +28,7 @@ import requests.adapters
 
 from exact_online import transport
 from exact_online.auth import ExactOAuthAuthenticator
+from exact_online.config_tokens import ConfigFileMirror
 from exact_online.decoding import Page, decode_response
 from exact_online.errors import (
     AnswerLost,
@@ -54,7 +55,7 @@ from exact_online.settings import (
     tls_verify,
 )
 from exact_online.timeconv import format_exact_datetime
-from exact_online.token_seed import seed_empty_store
+from exact_online.token_seed import reconcile
 from exact_online.token_store import FileTokenStorage, TokenStorage, default_token_store_path
 
 logger = logging.getLogger(__name__)
@@ -147,12 +148,12 @@ class ExactClient:
         retry_policy: RetryPolicy | None = None,
         logger: logging.Logger | None = None,
     ) -> ExactClient:
-        """The client of one connection: ONE token store (seeded from the config's token pair
-        when empty), its authenticator, the limiter, the retry schedule and the session."""
+        """The client of one connection: ONE token store (mirrored into the ``--config`` file
+        when it carries the tokens, HotGlue-style), reconciled with the config's token pair (the
+        newer wins), its authenticator, the limiter, the retry schedule and the session."""
         log = logger if logger is not None else logging.getLogger(__name__)
-        storage = token_storage or FileTokenStorage(settings.token_store_path)
-        if seed_empty_store(storage, settings):
-            log.info("Token store was empty: seeded with the config's access token")
+        storage = token_storage or cls.token_storage_for(settings, log)
+        reconcile(storage, settings, log)
         authenticator = ExactOAuthAuthenticator(
             base_url=settings.base_url,
             client_id=settings.client_id,
@@ -177,6 +178,18 @@ class ExactClient:
             rate_limiter=rate_limiter or settings.rate_limiter(),
             retry_policy=retry_policy or settings.retry_policy(),
         )
+
+    @staticmethod
+    def token_storage_for(settings: ConnectionSettings, log: logging.Logger) -> TokenStorage:
+        """The file store, wrapped by the config-file mirror when rotations go back into the
+        ``--config`` file; a config that cannot take them is warned about once, here."""
+        store = FileTokenStorage(settings.token_store_path)
+        target = settings.token_config
+        if target.path is not None:
+            return ConfigFileMirror(store, target.path, log)
+        if target.problem:
+            log.warning("%s; they are kept in the token store %r only", target.problem, store)
+        return store
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], **overrides: Any) -> ExactClient:

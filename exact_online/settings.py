@@ -14,7 +14,7 @@ would hide the country of a HotGlue ``auth_url``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,12 @@ from urllib.parse import urlsplit
 from singer_sdk import typing as th
 
 from exact_online import __version__
+from exact_online.config_tokens import (
+    WRITE_MODES,
+    ConfigTarget,
+    cli_config_files,
+    pick_config_file,
+)
 from exact_online.ratelimit import RateLimiter
 from exact_online.retry import RetryPolicy
 from exact_online.token_store import default_token_store_path
@@ -34,6 +40,7 @@ DEFAULT_USER_AGENT = f"tap-exact-online/{__version__}"
 DEFAULT_MAX_RETRIES = 5
 RESPONSE_FORMATS = ("json", "xml")
 BASE_URL_ALIASES = ("auth_url", "token_url", "api_url")
+NO_CONFIG_TARGET = ConfigTarget()
 
 DEFAULTS: dict[str, Any] = {
     "response_format": "json",
@@ -41,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "request_timeout": DEFAULT_REQUEST_TIMEOUT,
     "user_agent": DEFAULT_USER_AGENT,
     "max_retries": DEFAULT_MAX_RETRIES,
+    "write_tokens_to_config": "auto",
 }
 
 
@@ -62,11 +70,18 @@ def connection_properties(*, required: bool = False) -> list[th.Property]:
         prop("client_secret", th.StringType, "OAuth client secret of the Exact app.",
              secret=True, required=required),
         prop("refresh_token", th.StringType,
-             "Seeds an EMPTY token store only (e.g. from `exact-auth`). Exact rotates the refresh "
-             "token on every refresh; the current one lives in token_store_path.", secret=True),
+             "Seeds an EMPTY token store (e.g. from `exact-auth`); with access_token and an epoch "
+             "expires_in, the newer of config and store wins. Exact rotates the refresh token on "
+             "every refresh; the store keeps the chain (and the config file, see "
+             "write_tokens_to_config).", secret=True),
         prop("token_store_path", th.StringType,
              "Token file shared by tap-exact, target-exact and exact-auth (JSON, mode 0600, "
              "locked across processes). Default ~/.config/exact-online/tokens-<client_id>.json."),
+        prop("write_tokens_to_config", th.StringType,
+             "Write every rotated token pair back into the --config file too, as HotGlue does "
+             "(access_token, refresh_token, expires_in as epoch seconds; atomic, other keys and "
+             "their order kept): auto (default) = when that file holds a refresh_token, always, "
+             "or never.", allowed_values=list(WRITE_MODES)),
         prop("response_format", th.StringType,
              "json (Accept: application/json, default) or xml (Atom feeds).",
              allowed_values=list(RESPONSE_FORMATS)),
@@ -86,11 +101,11 @@ def connection_properties(*, required: bool = False) -> list[th.Property]:
         prop("auth_url", th.StringType,
              "HotGlue alias: token URL; its host is used when base_url is not set."),
         prop("access_token", th.StringType,
-             "HotGlue alias: with expires_in and refresh_token, seeds an EMPTY token store so the "
-             "first call needs no refresh; afterwards the token store wins.", secret=True),
+             "HotGlue key: with expires_in and refresh_token, the pair used when the token store "
+             "is empty or older (then the first call needs no refresh).", secret=True),
         prop("expires_in", th.StringType,
-             "HotGlue alias: expiry of access_token, epoch seconds (HotGlue) or seconds from now "
-             "(Exact's token answer)."),
+             "HotGlue key: expiry of access_token, epoch seconds (HotGlue; what we write back) or "
+             "seconds from now (Exact's token answer: age unknown, the store wins)."),
     ]
 
 
@@ -168,9 +183,15 @@ class ConnectionSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     response_format: str = "json"
     daily_call_reserve: int = 0
+    # The --config file rotated tokens are written back to (HotGlue), or why there is none.
+    token_config: ConfigTarget = NO_CONFIG_TARGET
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> ConnectionSettings:
+    def from_config(
+        cls, config: Mapping[str, Any], config_files: Sequence[str] | None = None
+    ) -> ConnectionSettings:
+        """``config_files``: the files ``config`` was read from; default: the ``--config`` values
+        of the running tap-exact/target-exact command (none outside a CLI run)."""
         for key in ("client_id", "client_secret"):
             if not config.get(key):
                 raise ValueError(f"config is missing {key!r}")
@@ -186,6 +207,10 @@ class ConnectionSettings:
         assert timeout is not None  # DEFAULTS has one
         if timeout <= 0:
             raise ValueError(f"request_timeout must be positive, not {timeout!r}")
+        mode = str(_setting(config, "write_tokens_to_config")).strip().lower()
+        if mode not in WRITE_MODES:
+            raise ValueError(f"write_tokens_to_config must be auto, always or never, not {mode!r}")
+        files = cli_config_files() if config_files is None else tuple(config_files)
         return cls(
             client_id=client_id,
             client_secret=str(config["client_secret"]),
@@ -202,6 +227,7 @@ class ConnectionSettings:
             max_retries=max(0, int(_setting(config, "max_retries"))),
             response_format=fmt,
             daily_call_reserve=max(0, int(_setting(config, "daily_call_reserve"))),
+            token_config=pick_config_file(files, mode),
         )
 
     @property
@@ -214,7 +240,13 @@ class ConnectionSettings:
 
     def without_seed(self) -> ConnectionSettings:
         """The same connection with no config tokens (exact-auth starts a new chain)."""
-        return replace(self, refresh_token=None, access_token=None, expires_in=None)
+        return replace(
+            self,
+            refresh_token=None,
+            access_token=None,
+            expires_in=None,
+            token_config=NO_CONFIG_TARGET,
+        )
 
     def retry_policy(self, sleep: Callable[[float], None] = time.sleep) -> RetryPolicy:
         return RetryPolicy(max_retries=self.max_retries, sleep=sleep)

@@ -1,23 +1,31 @@
-"""Seed an EMPTY token store from the config's token pair (``access_token`` + ``expires_in`` +
-``refresh_token``, as HotGlue writes them), so the first call uses that access token instead of
-refreshing needlessly. Used by tap-exact and target-exact alike (``ExactClient.from_settings``).
+"""Start-up: the store and the config's token pair are reconciled; the NEWER pair wins.
 
-Exact refuses a refresh within ~570 s of the last one, and every refresh rotates the refresh token:
-a needless refresh right after HotGlue's own is at best a wasted token call, at worst refused.
-Once the store has tokens it wins; the config is never read for tokens again (nor written).
-A config with only ``refresh_token`` seeds the store at the first refresh (``auth.py``).
+The config may carry ``access_token`` + ``expires_in`` + ``refresh_token`` (HotGlue's keys; the
+tap and target write them back there too, see :mod:`exact_online.config_tokens`). The rule
+(:func:`~exact_online.config_tokens.config_is_newer`, documented in the README):
+
+- empty store → the config's pair seeds it (a fresh container), so a token minted moments ago is
+  used, not refreshed: Exact refuses a refresh within ~570 s of the last one, and every refresh
+  rotates the refresh token;
+- both hold pairs → the later expiry wins (an ``expires_in`` that is not an epoch has no known age:
+  then the store wins);
+- the store is newer and rotations are written back to the config file → the config file is
+  brought up to date now (its last write failed, or it was restored from an older copy).
+
+A config with only ``refresh_token`` seeds an empty store at the first refresh (``auth.py``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import logging
+from datetime import datetime, timezone
 
+from exact_online.config_tokens import EPOCH_THRESHOLD, ConfigFileMirror, config_is_newer
+from exact_online.errors import TokenStoreError, TokenStoreNotWritable
 from exact_online.settings import ConnectionSettings
 from exact_online.token_store import TokenSet, TokenStorage
 
-# HotGlue writes expires_in as an absolute epoch (issue time + lifetime); Exact's token answer has
-# it relative ("600"). Anything this large is an epoch.
-EPOCH_THRESHOLD = 1_000_000_000
+logger = logging.getLogger("exact_online.token_seed")
 
 
 def configured_tokens(
@@ -33,7 +41,7 @@ def configured_tokens(
     else:
         # Relative: the issue time is unknown, so count from now; a token that is in fact older
         # gets a 401, after which the authenticator refreshes once.
-        expires_at = now + timedelta(seconds=value)
+        expires_at = datetime.fromtimestamp(now.timestamp() + value, timezone.utc)
     return TokenSet(
         access_token=settings.access_token,
         refresh_token=settings.refresh_token,
@@ -42,16 +50,63 @@ def configured_tokens(
     )
 
 
-def seed_empty_store(storage: TokenStorage, settings: ConnectionSettings) -> bool:
-    """Save the config's tokens when the store is empty; True when it did."""
-    tokens = configured_tokens(settings)
-    if tokens is None:
+def _dated(settings: ConnectionSettings) -> bool:
+    return settings.expires_in is not None and settings.expires_in >= EPOCH_THRESHOLD
+
+
+def reconcile(
+    storage: TokenStorage, settings: ConnectionSettings, log: logging.Logger | None = None
+) -> str | None:
+    """Apply the start-up rule; what was done ("seeded", "config newer", "config updated") or
+    None."""
+    log = log or logger
+    store = storage.store if isinstance(storage, ConfigFileMirror) else storage
+    pair = configured_tokens(settings)
+    dated = _dated(settings)
+    mirror = storage if isinstance(storage, ConfigFileMirror) else None
+    if pair is None and (mirror is None or settings.refresh_token is not None):
+        return None  # nothing to compare: the store is first read when a request needs it
+    # Look before locking: a read-only store that already wins must not need write access.
+    stored = store.get()
+    if pair is not None and config_is_newer(pair, stored, dated=dated):
+        try:
+            with store.lock():
+                stored = store.get()
+                if not config_is_newer(pair, stored, dated=dated):
+                    return None
+                store.save(pair)
+        except TokenStoreNotWritable as exc:
+            if mirror is None:
+                raise
+            # The mirror answers the config's newer pair anyway; a refresh will need the store.
+            log.warning("%s", exc)
+            return "config newer"
+        if stored is None:
+            log.info("Token store was empty: seeded with the config's access token")
+            return "seeded"
+        log.info("The config holds a newer token pair than the token store: using the config's")
+        return "config newer"
+    if mirror is not None and stored is not None:
+        if _store_is_newer(stored, pair, settings, dated):
+            try:
+                with mirror.lock():
+                    written = mirror.write_config(stored)
+            except TokenStoreError as exc:
+                log.debug("config file not brought up to date: %s", exc)
+                return None
+            if written:
+                log.info("Config file %s brought up to date with the token store", mirror.path)
+                return "config updated"
+    return None
+
+
+def _store_is_newer(
+    stored: TokenSet, pair: TokenSet | None, settings: ConnectionSettings, dated: bool
+) -> bool:
+    if settings.refresh_token is None:
+        return True  # write_tokens_to_config: always, and the config has no tokens yet
+    if stored.refresh_token == settings.refresh_token:
         return False
-    # Look before locking: a read-only store that already holds tokens must not need write access.
-    if storage.get() is not None:
-        return False
-    with storage.lock():
-        if storage.get() is not None:
-            return False
-        storage.save(tokens)
-    return True
+    # A different refresh token of unknown age in the config is left alone (the user may have
+    # pasted it); rotations overwrite it anyway.
+    return pair is not None and dated

@@ -7,9 +7,11 @@ import sys
 import typing as t
 from functools import cached_property
 
+import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
 
+from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.hotglue.streams import hotglue_streams
 from tap_exact.runtime import TapRuntime
@@ -33,6 +35,13 @@ class TapExact(Tap):
     package_name = "tap-exact-online"
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        # The SDK hands the plugin the merged config, not the files: remember them, so rotated
+        # tokens can be written back to the one holding them (HotGlue, exact_online.config_tokens).
+        remember_config_files(ctx, value)
+        return super().cb_config(ctx, param, value)
 
     def discover_streams(self) -> list[Stream]:
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import typing as t
 from typing import Any
 
+import click
 from singer_sdk import Target
 from singer_sdk.sinks import Sink
 
+from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from exact_online.settings import relax_types
 from target_exact.context import WriteContext
@@ -35,6 +38,13 @@ class TargetExact(Target):
     config_jsonschema = relax_types(TARGET_PROPERTIES.to_dict())
     # Exact asks for sequential requests per division: one sink drains at a time.
     max_parallelism = 1
+
+    @classmethod
+    def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
+        # The SDK hands the plugin the merged config, not the files: remember them, so rotated
+        # tokens can be written back to the one holding them (HotGlue, exact_online.config_tokens).
+        remember_config_files(ctx, value)
+        return super().cb_config(ctx, param, value)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -61,15 +61,38 @@ def test_access_token_seeds_empty_store(
     assert pair["access_token"] not in run.stderr and pair["refresh_token"] not in run.stderr
 
 
-def test_non_empty_store_wins(fresh_sandbox: Any, tmp_path: Path) -> None:
+def test_store_newer_than_config_wins(fresh_sandbox: Any, tmp_path: Path) -> None:
     sb = fresh_sandbox(no_rate_limits=True)
     store = Path(sb.config["token_store_path"])
     first = run_tap(sb, tmp_path, ["vat_codes"])  # fills the store through a refresh
     assert first.returncode == 0, first.stderr[-3000:]
-    before = store.read_text()
+    before = json.loads(store.read_text())
+    # An older pair in the config (it expires before the store's): the store wins, and the
+    # config file, which takes rotations (it holds a refresh_token), is brought up to date.
     run = run_tap(
         sb, tmp_path, ["vat_codes"], access_token="not-a-token",
-        expires_in=int(time.time()) + 600,
+        expires_in=int(time.time()) + 60,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    assert json.loads(store.read_text())["access_token"] == json.loads(before)["access_token"]
+    assert json.loads(store.read_text())["access_token"] == before["access_token"]
+    written = json.loads(sorted(tmp_path.glob("tap-config-*.json"))[-1].read_text())
+    assert written["access_token"] == before["access_token"]
+    assert written["refresh_token"] == before["refresh_token"]
+
+
+def test_config_newer_than_store_wins(fresh_sandbox: Any, tmp_path: Path) -> None:
+    """HotGlue's platform refreshed (or re-authorised) meanwhile: its newer pair is used."""
+    sb = fresh_sandbox(no_rate_limits=True)
+    store = Path(sb.config["token_store_path"])
+    first = run_tap(sb, tmp_path, ["vat_codes"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    pair = _token_pair(sb)
+    sb.reset_calls()
+    # +601: a whole-second epoch later than the store's expiry (issued before now, + 600 s)
+    run = run_tap(
+        sb, tmp_path, ["vat_codes"], access_token=pair["access_token"],
+        refresh_token=pair["refresh_token"], expires_in=int(time.time()) + 601,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert sb.calls()["token"] == 0
+    assert json.loads(store.read_text())["refresh_token"] == pair["refresh_token"]
