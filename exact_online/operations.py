@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from exact_online.errors import ExactError
 from exact_online.mandatory_filter import is_accepted, scope_for
 from exact_online.odata import Query, and_, compare, literal
-from exact_online.records import Case, UnknownField, exact_names
+from exact_online.records import Case, exact_names, unknown_field
 from exact_online.registry import Endpoint, Entity
 
 FilterSpec = str | Mapping[str, Any] | None
@@ -125,7 +125,7 @@ def missing_operation(entity: Entity, name: str) -> str:
 def _exact_name(entity: Entity, endpoint: Endpoint, name: str, case: Case) -> str:
     exact = exact_names(endpoint, case).get(name)
     if exact is None:
-        raise UnknownField(entity.qualified_name, name, [])
+        raise unknown_field(entity, endpoint, name, case)
     return exact
 
 

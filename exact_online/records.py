@@ -157,8 +157,7 @@ def to_wire(
     for key, value in record.items():
         name = accepted.get(key)
         if name is None:
-            names = list(attribute_names(endpoint, case).values())
-            raise UnknownField(entity.qualified_name, key, _close(key, names))
+            raise unknown_field(entity, endpoint, key, case)
         fl = endpoint.field_map[name]
         if fl.is_navigation and isinstance(value, list):
             line_entity = _line_entity(fl)
@@ -174,5 +173,8 @@ def to_wire(
     return out
 
 
-def _close(name: str, known: list[str]) -> list[str]:
-    return difflib.get_close_matches(name, known, n=3, cutoff=0.75)
+def unknown_field(entity: Entity, endpoint: Endpoint, name: str, case: Case) -> UnknownField:
+    """The error for a name ``endpoint`` does not have, with the closest names in ``case``."""
+    names = list(attribute_names(endpoint, case).values())
+    return UnknownField(entity.qualified_name, name,
+                        difflib.get_close_matches(name, names, n=3, cutoff=0.75))
