@@ -66,14 +66,19 @@ def python_type(fl: Field) -> Any:
     return _PY_TYPES.get(fl.edm_type, Any)
 
 
+def named_fields(endpoint: Endpoint) -> tuple[Field, ...]:
+    """The fields with a usable name (a few function endpoints list one nameless value)."""
+    return tuple(fl for fl in endpoint.fields if fl.name and fl.name.isidentifier())
+
+
 @cache
 def attribute_names(endpoint: Endpoint, case: Case) -> dict[str, str]:
     """Exact name -> attribute/key name in ``case`` (snake names that collide stay PascalCase)."""
     if case == "pascal":
-        return {fl.name: fl.name for fl in endpoint.fields}
+        return {fl.name: fl.name for fl in named_fields(endpoint)}
     out: dict[str, str] = {}
     taken: set[str] = set()
-    for fl in endpoint.fields:
+    for fl in named_fields(endpoint):
         name = snake_case(fl.name) or fl.name
         if keyword.iskeyword(name):
             name += "_"
@@ -88,7 +93,7 @@ def attribute_names(endpoint: Endpoint, case: Case) -> dict[str, str]:
 def exact_names(endpoint: Endpoint, case: Case) -> dict[str, str]:
     """Accepted input name -> Exact name: the ``case`` names, and always Exact's own."""
     back = {attr: name for name, attr in attribute_names(endpoint, case).items()}
-    back.update({fl.name: fl.name for fl in endpoint.fields})
+    back.update({fl.name: fl.name for fl in named_fields(endpoint)})
     return back
 
 
@@ -100,9 +105,13 @@ def type_name(entity: Entity, endpoint: Endpoint) -> str:
 
 @cache
 def record_type(entity: Entity, endpoint: Endpoint, case: Case = "pascal") -> type[msgspec.Struct]:
-    """The Struct of ``endpoint``'s records (every field optional: ``$select`` picks some)."""
+    """The Struct of ``endpoint``'s records (every field optional: ``$select`` picks some).
+
+    Expanded line collections (``PurchaseOrderLines``) are lists of the line entity's Struct.
+    """
     names = attribute_names(endpoint, case)
-    fields = [(names[fl.name], python_type(fl) | None, None) for fl in endpoint.fields]
+    fields = [(names[fl.name], _field_type(fl, endpoint, case) | None, None)
+              for fl in named_fields(endpoint)]
     rename = {attr: name for name, attr in names.items() if attr != name}
     return msgspec.defstruct(
         type_name(entity, endpoint),
@@ -112,6 +121,15 @@ def record_type(entity: Entity, endpoint: Endpoint, case: Case = "pascal") -> ty
         rename=rename or None,
         module="exact_online.records",
     )
+
+
+def _field_type(fl: Field, endpoint: Endpoint, case: Case) -> Any:
+    if not fl.is_navigation:
+        return python_type(fl)
+    lines = _line_entity(fl)
+    if lines is None or lines.plain is None or lines.plain is endpoint:
+        return Any
+    return list[record_type(lines, lines.plain, case)]  # type: ignore[misc]
 
 
 def to_records(
