@@ -167,8 +167,7 @@ def to_wire(
     """A record to send, with Exact's names; an unknown name raises :class:`UnknownField`."""
     if isinstance(record, msgspec.Struct):
         # A Struct of ours: to_builtins renames to Exact's names; unset (None) fields are dropped.
-        data = {k: v for k, v in msgspec.to_builtins(record, builtin_types=(datetime,)).items()
-                if v is not None}
+        data = _without_none(msgspec.to_builtins(record, builtin_types=(datetime,)))
         return to_wire(data, entity, endpoint, case="pascal")
     accepted = exact_names(endpoint, case)
     out: dict[str, Any] = {}
@@ -189,6 +188,15 @@ def to_wire(
                 continue
         out[name] = value
     return out
+
+
+def _without_none(value: Any) -> Any:
+    """A Struct's builtins without its unset (None) fields, lines included."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
 
 
 def unknown_field(entity: Entity, endpoint: Endpoint, name: str, case: Case) -> UnknownField:
