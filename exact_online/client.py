@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,8 +43,10 @@ from exact_online.errors import (
 from exact_online.odata import Query, encode_params, literal
 from exact_online.policy import Action, GarbledAnswer, check_answer, classify, same_origin
 from exact_online.ratelimit import RateLimiter
+from exact_online.records import Case, RecordKind
 from exact_online.redact import redact
 from exact_online.registry import Endpoint, Entity, load_registry
+from exact_online.resources import Resources
 from exact_online.retry import TRANSPORT_ERRORS, RetryPolicy, request_was_sent
 from exact_online.settings import (
     DEFAULT_BASE_URL,
@@ -209,6 +212,23 @@ class ExactClient:
 
     def close(self) -> None:
         self.session.close()
+
+    # ---- resources (exact_online.resources): client.purchase_orders, client.items, … -------
+
+    @cached_property
+    def resources(self) -> Resources:
+        """Every entity's resource by stream name; records as PascalCase Structs."""
+        return Resources(self)
+
+    def resource_view(self, *, case: Case = "pascal", records: RecordKind = "struct") -> Resources:
+        """The resources with records in ``case`` (``"snake"``), as Structs or ``"dict"``."""
+        return Resources(self, case=case, records=records)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names not found otherwise: the entity resources, built on first use.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.resources, name)
 
     def __enter__(self) -> ExactClient:
         return self

@@ -8,6 +8,7 @@ Regenerate the data with ``scripts/vendor_registry.py``.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -15,6 +16,17 @@ from typing import Literal
 
 EndpointKind = Literal["plain", "bulk", "sync", "function", "current"]
 READ_PREFERENCE: tuple[EndpointKind, ...] = ("sync", "bulk", "plain", "function", "current")
+_SNAKE_OVERRIDES = {"EmploymentCLAs": "employment_clas"}
+
+
+def snake_case(name: str) -> str:
+    """Exact's PascalCase as snake_case: ``PurchaseOrders`` -> ``purchase_orders``,
+    ``GLAccount`` -> ``gl_account``. Entity names give stream (and client resource) names."""
+    if name in _SNAKE_OVERRIDES:
+        return _SNAKE_OVERRIDES[name]
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
+    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import re
 import sys
 from pathlib import Path
+
+from exact_online.registry import snake_case as snake
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = ROOT / "reference" / "endpoints.json.gz"
@@ -78,17 +79,6 @@ def classify(uri: str) -> tuple[str, str]:
     if "/bulk/" in uri:
         return "bulk", path
     return "plain", path
-
-
-SNAKE_OVERRIDES = {"EmploymentCLAs": "employment_clas"}
-
-
-def snake(name: str) -> str:
-    if name in SNAKE_OVERRIDES:
-        return SNAKE_OVERRIDES[name]
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s)
-    return re.sub(r"[^a-z0-9]+", "_", s.lower()).strip("_")
 
 
 def compact_fields(fields: list[dict]) -> list[list]:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from exact_online.mandatory_filter import scoped_filter
 from exact_online.odata import eq, literal, or_
-from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping.fields import guid, is_guid
 
 # Values per lookup GET: keeps the URL far below Exact's 6000 characters and within one

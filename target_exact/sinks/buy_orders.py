@@ -14,10 +14,10 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from exact_online.mandatory_filter import scoped_filter
 from exact_online.odata import Query, eq, or_
 from target_exact.diff import changes, diff_lines
 from target_exact.lookups import CHUNK
-from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping.buy_orders import (
     BuyOrderInput,
     PurchaseOrderPlan,

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from exact_online.mandatory_filter import scoped_filter
 from exact_online.odata import Query, eq, literal
 from exact_online.registry import Entity, load_registry
 from target_exact import specs
 from target_exact.diff import LineChanges, changes, diff_lines
-from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean

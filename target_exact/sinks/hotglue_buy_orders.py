@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from exact_online.mandatory_filter import scoped_filter
 from exact_online.odata import eq, or_
 from target_exact.lookups import CHUNK
-from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.hotglue_buy_orders import (
     HotglueBuyOrder,

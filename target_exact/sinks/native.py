@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from exact_online.mandatory_filter import scoped_filter
 from exact_online.odata import eq
 from exact_online.registry import Entity, load_registry
-from target_exact.mandatory_filter import scoped_filter
 from target_exact.mapping import fields as f
 from target_exact.mapping.fields import RecordError
 from target_exact.mapping.payload import check_mandatory, clean

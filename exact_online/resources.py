@@ -1,0 +1,246 @@
+"""``client.purchase_orders``, ``client.items``, …: one resource per registry entity, named as the
+tap's streams, with the operations Exact has for it and no others.
+
+A resource class is assembled per entity on first use from the operation mixins below (cached; never
+360 classes at import). An operation the entity lacks is absent: ``client.items.sync_timestamp``
+raises ``AttributeError`` saying which endpoints Exact has. The mixins only run plans from
+:mod:`exact_online.operations` through the client's public methods and convert the rows with
+:mod:`exact_online.records`; an async twin keeps the plans and swaps these few lines of I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import msgspec
+
+from exact_online import operations as ops
+from exact_online.records import (
+    RECORD_KINDS,
+    Case,
+    RecordKind,
+    check_case,
+    record_type,
+    to_records,
+    to_wire,
+)
+from exact_online.registry import Endpoint, Entity, load_registry
+
+if TYPE_CHECKING:
+    from exact_online.client import ExactClient
+
+__all__ = ["ModifiedResult", "Resource", "Resources", "SyncResult", "resource_class"]
+
+SyncResult = ops.SyncResult
+ModifiedResult = ops.ModifiedResult
+Record = Any  # a Struct of exact_online.records, or a dict with records="dict"
+
+
+class Resource:
+    """The operations of one entity; subclasses made by :func:`resource_class` add them."""
+
+    entity: ClassVar[Entity]
+    operations: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, client: ExactClient, *, case: Case = "pascal",
+                 records: RecordKind = "struct") -> None:
+        self.client = client
+        self.case = check_case(case)
+        if records not in RECORD_KINDS:
+            raise ValueError(f"records must be one of {RECORD_KINDS}, not {records!r}")
+        self.records: RecordKind = records
+
+    def __repr__(self) -> str:
+        return f"<{self.entity.stream}: {self.entity.qualified_name} {sorted(self.operations)}>"
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _ALL_OPERATIONS:
+            raise AttributeError(ops.missing_operation(self.entity, name))
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+    def record_type(self, kind: str | None = None) -> type[msgspec.Struct]:
+        """The Struct of this entity's records (``kind``: plain, bulk, sync; default the first)."""
+        ep = self.entity.endpoints[kind] if kind else next(iter(self.entity.endpoints.values()))
+        return record_type(self.entity, ep, self.case)
+
+    # ---- I/O shared by the mixins (the part an async twin replaces) -----------------------------
+
+    @property
+    def _plain(self) -> Endpoint:
+        assert self.entity.plain is not None
+        return self.entity.plain
+
+    def _convert(self, rows: list[dict[str, Any]], endpoint: Endpoint) -> list[Record]:
+        return to_records(rows, self.entity, endpoint, case=self.case, kind=self.records)
+
+    def _page(self, call: ops.Call) -> tuple[list[dict[str, Any]], bool]:
+        params = call.query.params() if call.query else None
+        page = self.client.get_page(call.path, division=call.division, params=params,
+                                    endpoint=call.endpoint)
+        return page.records, bool(page.next_url)
+
+    def _rows(self, call: ops.Call) -> Iterator[dict[str, Any]]:
+        return self.client.iter_records(call.path, division=call.division, query=call.query,
+                                        endpoint=call.endpoint)
+
+
+class _Query(Resource):
+    def list(self, division: int, *, filter: ops.FilterSpec = None,
+             select: Sequence[str] | None = None, top: int | None = None,
+             orderby: Sequence[str] | None = None, expand: Sequence[str] | None = None,
+             params: Mapping[str, Any] | None = None) -> list[Record]:
+        """One page (60 rows on plain endpoints; ``top`` fewer). ``filter``: a ``$filter`` text
+        or a mapping ``{"Field": value, "Other": ("ge", value)}`` (literals escaped)."""
+        call = ops.read_call(self.entity, division, filter=filter, select=select, top=top,
+                             orderby=orderby, expand=expand, params=params, case=self.case)
+        rows, _ = self._page(call)
+        return self._convert(rows, call.endpoint)
+
+    def iter(self, division: int, *, filter: ops.FilterSpec = None,
+             select: Sequence[str] | None = None, orderby: Sequence[str] | None = None,
+             expand: Sequence[str] | None = None,
+             params: Mapping[str, Any] | None = None) -> Iterator[Record]:
+        """Every matching row, page by page (``/bulk/`` when the entity has it)."""
+        call = ops.read_call(self.entity, division, filter=filter, select=select,
+                             orderby=orderby, expand=expand, params=params, case=self.case,
+                             prefer_bulk=True)
+        page = self.client.iter_pages(call.path, division=division, query=call.query,
+                                      endpoint=call.endpoint)
+        for chunk in page:
+            yield from self._convert(chunk.records, call.endpoint)
+
+
+class _Count(Resource):
+    def count(self, division: int, *, filter: ops.FilterSpec = None) -> int:
+        """``GET …/Entity/$count`` (one call): the number of matching rows."""
+        call = ops.read_call(self.entity, division, filter=filter, case=self.case, count=True)
+        params = call.query.params() if call.query else None
+        resp = self.client.request("GET", call.path, division=division, params=params,
+                                   check_body=lambda r: ops.parse_count(r.content))
+        return ops.parse_count(resp.content)
+
+
+class _Get(Resource):
+    def get(self, division: int, key: Any, *,
+            select: Sequence[str] | None = None) -> Record | None:
+        """The record with this key (the plain endpoint's: ``PurchaseOrderID``), or None."""
+        call = ops.get_call(self.entity, division, key, select=select, case=self.case)
+        row = self.client.get_one(call.endpoint, key, division=division,
+                                  select=call.query.select if call.query else None)
+        return None if row is None else self._convert([row], call.endpoint)[0]
+
+
+class _Create(Resource):
+    def create(self, division: int, record: Mapping[str, Any] | msgspec.Struct) -> Record:
+        """POST; returns the created record. Unknown field names fail before the request."""
+        call = ops.write_call("POST", self.entity, division,
+                              body=to_wire(record, self.entity, self._plain, case=self.case))
+        created = self.client.post(call.path, call.body or {}, division=division)
+        return self._convert([created], call.endpoint)[0]
+
+
+class _Update(Resource):
+    def update(self, division: int, key: Any,
+               changes: Mapping[str, Any] | msgspec.Struct) -> None:
+        """PUT the changed fields (Exact answers 204: nothing is returned)."""
+        call = ops.write_call("PUT", self.entity, division, key=key,
+                              body=to_wire(changes, self.entity, self._plain, case=self.case))
+        self.client.put(call.path, key, call.body or {}, division=division)
+
+
+class _Delete(Resource):
+    def delete(self, division: int, key: Any) -> None:
+        call = ops.write_call("DELETE", self.entity, division, key=key)
+        self.client.delete(call.path, key, division=division)
+
+
+class _Sync(Resource):
+    def sync(self, division: int, timestamp: int = 0, *,
+             select: Sequence[str] | None = None) -> SyncResult:
+        """One page of changes after ``timestamp``: ``(records, next_timestamp, has_more)``."""
+        call = ops.sync_call(self.entity, division, timestamp, select=select, case=self.case)
+        rows, more = self._page(call)
+        return ops.sync_result(rows, timestamp, more, self._convert(rows, call.endpoint))
+
+
+class _SyncTimestamp(Resource):
+    def sync_timestamp(self, division: int, since: datetime) -> int:
+        """The Timestamp from which :meth:`sync` reads the changes since ``since``."""
+        name = self.entity.sync_timestamp_endpoint
+        assert name is not None
+        return self.client.sync_timestamp(division, name, since)
+
+
+class _SyncByModified(Resource):
+    def sync_by_modified(self, division: int, since: datetime | None, *,
+                         select: Sequence[str] | None = None) -> ModifiedResult:
+        """Every row with ``Modified >= since`` (all pages) and the highest ``Modified``."""
+        call = ops.modified_call(self.entity, division, since, select=select, case=self.case)
+        rows = list(self._rows(call))
+        return ModifiedResult(self._convert(rows, call.endpoint), ops.last_modified(rows, since))
+
+
+_MIXINS: tuple[tuple[str, type[Resource]], ...] = (
+    ("list", _Query),
+    ("count", _Count),
+    ("get", _Get),
+    ("update", _Update),
+    ("create", _Create),
+    ("delete", _Delete),
+    ("sync", _Sync),
+    ("sync_timestamp", _SyncTimestamp),
+    ("sync_by_modified", _SyncByModified),
+)
+_ALL_OPERATIONS = frozenset(
+    {"list", "iter", "count", "get", "create", "update", "delete", "sync", "sync_timestamp",
+     "sync_by_modified"}
+)
+
+
+@cache
+def resource_class(entity: Entity) -> type[Resource]:
+    """The resource class of one entity: the mixins of the operations it supports."""
+    supported = ops.operations(entity)
+    bases = [mixin for op, mixin in _MIXINS if op in supported]
+    name = "".join(part.capitalize() for part in entity.stream.split("_")) + "Resource"
+    attrs = {"__module__": __name__, "__doc__": f"{entity.qualified_name}: "
+             f"{', '.join(sorted(supported))}", "entity": entity, "operations": supported}
+    return type(name, tuple(bases) or (Resource,), attrs)
+
+
+class Resources:
+    """Every entity's resource by stream name, built on first use (``client.purchase_orders``)."""
+
+    def __init__(self, client: ExactClient, *, case: Case = "pascal",
+                 records: RecordKind = "struct") -> None:
+        self._client = client
+        self._case = check_case(case)
+        self._records = records
+        self._built: dict[str, Resource] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name)
+
+    def get(self, stream: str) -> Any:
+        """The resource of a stream name (``purchase_orders``) or Exact path."""
+        built = self._built.get(stream)
+        if built is not None:
+            return built
+        registry = load_registry()
+        entity = registry.find(stream)
+        if entity is None:
+            close = difflib.get_close_matches(stream, [e.stream for e in registry.entities], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise AttributeError(f"no Exact entity named {stream!r}{hint}")
+        built = resource_class(entity)(self._client, case=self._case, records=self._records)
+        self._built[stream] = built
+        return built
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *(e.stream for e in load_registry().entities)})
