@@ -110,11 +110,16 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         # Exact refused an early refresh for this token: keep using it while it lasts.
         return self._too_early_token == tokens.access_token and left > 1
 
-    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def valid_token(self) -> str | None:
+        """The access token to send, refreshed first when it is about to expire (blocking: the
+        store's lock and the token POST; the async client runs it in a thread)."""
         with self._mutex:
             if not self.is_token_valid():
                 self.update_access_token()
-            token = self.access_token
+            return self.access_token
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        token = self.valid_token()
         # Not super(): the SDK's version re-encodes the query string, which would alter OData
         # literals in $filter.
         request.headers["Authorization"] = f"Bearer {token}"
