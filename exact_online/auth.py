@@ -42,6 +42,7 @@ from exact_online.errors import (
     auth_error_from_response,
 )
 from exact_online.redact import register_secret
+from exact_online.token_sibling import warn_if_newer_chain_elsewhere
 from exact_online.token_store import TokenSet, TokenStorage
 
 DEFAULT_EXPIRES_IN = 600
@@ -180,6 +181,9 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
     def _load_store(self) -> TokenSet | None:
         tokens = self.storage.get()
         if tokens is None and self.seed_refresh_token:
+            warn_if_newer_chain_elsewhere(
+                self.storage, self.client_id, self.seed_refresh_token, self.logger
+            )
             # A refresh token from config only seeds an empty store; afterwards the store wins.
             tokens = TokenSet(access_token=None, refresh_token=self.seed_refresh_token)
             self.storage.save(tokens)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from exact_online.settings import ConnectionSettings
+from exact_online.token_sibling import warn_if_newer_chain_elsewhere
 from exact_online.token_store import TokenSet, TokenStorage
 
 # HotGlue writes expires_in as an absolute epoch (issue time + lifetime); Exact's token answer has
@@ -53,5 +54,6 @@ def seed_empty_store(storage: TokenStorage, settings: ConnectionSettings) -> boo
     with storage.lock():
         if storage.get() is not None:
             return False
+        warn_if_newer_chain_elsewhere(storage, settings.client_id, tokens.refresh_token)
         storage.save(tokens)
     return True

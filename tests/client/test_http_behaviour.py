@@ -10,18 +10,22 @@ import pytest
 
 from exact_online.errors import (
     AnswerLost,
+    AuthError,
     BadRequest,
     DailyLimitReached,
+    ExactAPIError,
     ExactError,
     Forbidden,
     ServerError,
+    Unauthorized,
 )
 from exact_online.odata import Query, and_, eq
 from exact_online.ratelimit import MIN_WAIT_AFTER_429
+from exact_online.retry import RetryPolicy
 
 from .atom import entry, feed
 from .both import Maker
-from .localserver import Reply, ScriptedServer
+from .localserver import ACCESS, Reply, ScriptedServer
 
 DIV = 3001001
 ITEMS = f"/api/v1/{DIV}/sync/Logistics/Items"
@@ -253,3 +257,60 @@ def test_get_one_404_is_none(make: Maker) -> None:
         client = make(srv)
         assert client.get_one("logistics/Items", 5, division=DIV) is None
     assert srv.requests[0].raw_path == f"/api/v1/{DIV}/logistics/Items(5)"
+
+
+def test_401_after_one_refresh_is_an_auth_error(make: Maker) -> None:
+    fresh = json.dumps(
+        {"access_token": "second-access-token-0123", "refresh_token": "second-refresh-0123",
+         "expires_in": "600"}
+    ).encode()
+    with ScriptedServer() as srv:
+        srv.add(ITEMS, Reply(401, b'{"error":{"code":"","message":{"value":"Unauthorized"}}}'))
+        srv.add("/api/oauth2/token", Reply(200, fresh))
+        client = make(srv)
+        with pytest.raises(AuthError) as info:
+            client.get_page("sync/Logistics/Items", division=DIV)
+    assert isinstance(info.value, ExactAPIError) and isinstance(info.value, Unauthorized)
+    assert info.value.status == 401 and info.value.request_method == "GET"
+    assert client.api_calls[DIV] == 2  # the 401, one refresh, the 401 again: no loop
+    assert client.authenticator.token_calls == 1
+    assert [r.headers["Authorization"] for r in srv.requests if r.raw_path.startswith(ITEMS)] == [
+        f"Bearer {ACCESS}", "Bearer second-access-token-0123"
+    ]
+
+
+def test_retries_per_call_and_retry_false(make: Maker) -> None:
+    with ScriptedServer() as srv:
+        srv.add(ITEMS, Reply(503, b"maintenance"))
+        client = make(srv)  # the client's schedule: 3 retries
+        with pytest.raises(ServerError):
+            client.get_page("sync/Logistics/Items", division=DIV, retry=False)
+        assert client.api_calls[DIV] == 1
+        once = RetryPolicy(max_retries=1, base=0.01, cap=0.01, sleep=client.sleeps)
+        with pytest.raises(ServerError):
+            list(client.iter_records("sync/Logistics/Items", division=DIV, retries=once))
+        assert client.api_calls[DIV] == 3
+        srv.add(f"/api/v1/{DIV}/logistics/Items(5)", Reply(503))
+        srv.add(f"{ITEMS}(7)", Reply(503))
+        with pytest.raises(ServerError):
+            client.delete("logistics/Items", 5, division=DIV, retries=once)
+        assert client.api_calls[DIV] == 5
+        with pytest.raises(ServerError):
+            client.get_one("sync/Logistics/Items", 7, division=DIV, retry=False)
+        assert client.api_calls[DIV] == 6
+
+
+def test_error_carries_code_body_method_and_redacted_url(make: Maker) -> None:
+    body = b'{"error":{"code":"E123","message":{"lang":"","value":"Invalid: Supplier"}}}'
+    with ScriptedServer() as srv:
+        srv.add(f"/api/v1/{DIV}/purchaseorder/PurchaseOrders", Reply(400, body))
+        client = make(srv)
+        with pytest.raises(BadRequest) as info:
+            client.post(
+                f"purchaseorder/PurchaseOrders?access_token={ACCESS}", {"x": 1}, division=DIV
+            )
+    err = info.value
+    assert (err.status, err.code, err.message) == (400, "E123", "Invalid: Supplier")
+    assert err.body == body and err.request_method == "POST"
+    assert err.url.endswith("/purchaseorder/PurchaseOrders?access_token=***")
+    assert ACCESS not in str(err) and "POST" in str(err)
