@@ -179,6 +179,7 @@ class ExactClient(ClientBase):
         ``overrides`` replace connection settings (e.g. ``token_store_path``) or are passed to
         :meth:`from_settings` (``session``, ``rate_limiter``, ...).
         """
+        debug = overrides.pop("debug", False)  # the client's own option, not a setting
         settings = ConnectionSettings.from_config(config)
         names = {f.name for f in dataclasses.fields(ConnectionSettings)}
         changes = {k: overrides.pop(k) for k in list(overrides) if k in names}
@@ -186,7 +187,9 @@ class ExactClient(ClientBase):
             changes["token_store_path"] = Path(str(changes["token_store_path"])).expanduser()
         elif "token_store_path" in changes:
             del changes["token_store_path"]
-        return cls.from_settings(dataclasses.replace(settings, **changes), **overrides)
+        client = cls.from_settings(dataclasses.replace(settings, **changes), **overrides)
+        client.debug = debug
+        return client
 
     def close(self) -> None:
         self.session.close()
