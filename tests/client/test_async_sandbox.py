@@ -154,15 +154,16 @@ def test_a_session_passed_in_keeps_its_adapter_and_hooks_and_tls_is_pinned(
 
 
 def test_debug_lines_for_both_clients_are_redacted(
-    sandbox: SandboxServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # The shared sandbox's own store: another store would spend the chain the other tests use.
     division = sandbox.divisions_list[0]
     caplog.set_level(logging.INFO, logger="exact_online.http")
-    sync = ExactClient.from_config(_config(sandbox, tmp_path), debug=True)
+    sync = ExactClient.from_config(sandbox.config, debug=True)
     sync.get_page(WAREHOUSES, division=division, params=PAGE)
 
     async def main() -> None:
-        async with AsyncExactClient.from_config(_config(sandbox, tmp_path), debug=True) as client:
+        async with AsyncExactClient.from_config(sandbox.config, debug=True) as client:
             await client.get_page(WAREHOUSES, division=division, params=PAGE)
 
     asyncio.run(main())
@@ -171,6 +172,6 @@ def test_debug_lines_for_both_clients_are_redacted(
     for line in lines:
         assert line.startswith(f"GET {sandbox.base_url}/api/v1/{division}/inventory/Warehouses?")
         assert " -> 200 in " in line and " ms, " in line and line.endswith(" bytes")
-    token = FileTokenStorage(tmp_path / "tokens.json").get()
+    token = FileTokenStorage(sandbox.config["token_store_path"]).get()
     assert token is not None and token.access_token
     assert all(token.access_token not in line and "Bearer" not in line for line in lines)
