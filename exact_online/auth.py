@@ -42,6 +42,7 @@ from exact_online.errors import (
     auth_error_from_response,
 )
 from exact_online.redact import register_secret
+from exact_online.token_sibling import warn_if_newer_chain_elsewhere
 from exact_online.token_store import TokenSet, TokenStorage
 
 DEFAULT_EXPIRES_IN = 600
@@ -110,11 +111,16 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
         # Exact refused an early refresh for this token: keep using it while it lasts.
         return self._too_early_token == tokens.access_token and left > 1
 
-    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+    def valid_token(self) -> str | None:
+        """The access token to send, refreshed first when it is about to expire (blocking: the
+        store's lock and the token POST; the async client runs it in a thread)."""
         with self._mutex:
             if not self.is_token_valid():
                 self.update_access_token()
-            token = self.access_token
+            return self.access_token
+
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        token = self.valid_token()
         # Not super(): the SDK's version re-encodes the query string, which would alter OData
         # literals in $filter.
         request.headers["Authorization"] = f"Bearer {token}"
@@ -175,6 +181,9 @@ class ExactOAuthAuthenticator(OAuthAuthenticator):
     def _load_store(self) -> TokenSet | None:
         tokens = self.storage.get()
         if tokens is None and self.seed_refresh_token:
+            warn_if_newer_chain_elsewhere(
+                self.storage, self.client_id, self.seed_refresh_token, self.logger
+            )
             # A refresh token from config only seeds an empty store; afterwards the store wins.
             tokens = TokenSet(access_token=None, refresh_token=self.seed_refresh_token)
             self.storage.save(tokens)

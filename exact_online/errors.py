@@ -29,7 +29,12 @@ class ExactError(Exception):
 
 
 class ExactAPIError(ExactError):
-    """Any non-2xx answer from the API."""
+    """Any non-2xx answer from the API.
+
+    ``status``; Exact's ``code`` and ``message`` (from the JSON or XML error body) and its
+    ``Reason`` header; the request's ``method`` (also ``request_method``) and ``url`` (redacted);
+    ``body``, the raw answer body (bytes, never part of ``str()``).
+    """
 
     def __init__(
         self,
@@ -39,24 +44,48 @@ class ExactAPIError(ExactError):
         reason: str | None = None,
         method: str = "",
         url: str = "",
+        code: str | None = None,
+        body: bytes = b"",
     ) -> None:
+        text_message = redact(message)
+        text_reason = redact(reason) if reason else None
+        shown_url = redact(url)
+        text = f"{method} {shown_url} -> HTTP {status}: {text_message}".strip()
+        if text_reason and text_reason not in text_message:
+            text += f" (Reason: {text_reason})"
+        # Not super(): Unauthorized is also an AuthError, whose __init__ takes other arguments.
+        ExactError.__init__(self, text)
         self.status = status
-        self.message = redact(message)
-        self.reason = redact(reason) if reason else None
+        self.message = text_message
+        self.reason = text_reason
         self.method = method
-        self.url = redact(url)
-        text = f"{method} {self.url} -> HTTP {status}: {self.message}".strip()
-        if self.reason and self.reason not in self.message:
-            text += f" (Reason: {self.reason})"
-        super().__init__(text)
+        self.url = shown_url
+        self.code = code or None
+        self.body = body
+
+    @property
+    def request_method(self) -> str:
+        return self.method
 
 
 class BadRequest(ExactAPIError):
     """400: validation, bad query, missing $select, mandatory filter."""
 
 
-class Unauthorized(ExactAPIError):
-    """401: the access token was refused."""
+class AuthError(ExactError):
+    """OAuth failure (and an API 401 that a refresh did not cure: :class:`Unauthorized`)."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, reason: str | None = None
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        super().__init__(message)
+
+
+class Unauthorized(ExactAPIError, AuthError):  # type: ignore[misc]  # status: int here
+    """401: the access token was refused again after one refresh. Both an API error (status,
+    code, body) and an :class:`AuthError` (a person must act: the token chain is not accepted)."""
 
 
 class Forbidden(ExactAPIError):
@@ -121,17 +150,6 @@ class AnswerLost(TransportError):
     """A write whose answer never came: the server may have applied it. Look the record up before
     retrying.
     """
-
-
-class AuthError(ExactError):
-    """OAuth failure."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, reason: str | None = None
-    ) -> None:
-        self.status = status
-        self.reason = reason
-        super().__init__(message)
 
 
 class OldRefreshTokenUsed(AuthError):
@@ -236,7 +254,33 @@ def error_from_response(response: requests.Response) -> ExactAPIError:
         reason=response.headers.get("Reason"),
         method=method,
         url=response.url or "",
+        code=error_code(response.content or b""),
+        body=response.content or b"",
     )
+
+
+def error_code(body: bytes) -> str | None:
+    """Exact's ``error.code`` from a JSON or XML error body (usually empty: then None)."""
+    stripped = body.lstrip()
+    code: Any = None
+    if stripped[:1] == b"{":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            return None
+        err = data.get("error") if isinstance(data, dict) else None
+        code = err.get("code") if isinstance(err, dict) else None
+    elif stripped[:1] == b"<":
+        try:
+            root = SafeET.fromstring(stripped, forbid_dtd=True)
+        except Exception:  # noqa: BLE001 - any parse failure: no code
+            return None
+        for el in root.iter():
+            if el.tag.rsplit("}", 1)[-1] == "code":
+                code = el.text
+                break
+    text = str(code).strip() if code is not None else ""
+    return redact(text) if text else None
 
 
 def auth_error_from_response(response: requests.Response) -> AuthError:

@@ -152,11 +152,18 @@ class RateLimiter:
 
     def before_request(self, division: int | None) -> None:
         """Wait for the minute's reset if its budget is spent; raise before crossing the reserve."""
+        self.wait(self.plan_request(division))
+
+    def plan_request(self, division: int | None) -> float:
+        """The seconds to wait before the next call of ``division`` (0: none), counting the call;
+        raises :class:`DailyLimitReached` before crossing the reserve. It never sleeps: the sync
+        client sleeps through :meth:`wait`, the async one awaits (the sans-I/O core's bookkeeping).
+        """
         if division is None:
-            return
+            return 0.0
         st = self._state.get(division)
         if st is None:
-            return
+            return 0.0
         now = self.server_time()  # the reset headers are Exact's clock
         if st.remaining is not None and st.reset_at is not None:
             if st.reset_at.timestamp() <= now:
@@ -168,25 +175,26 @@ class RateLimiter:
                     f"Daily API limit for division {division}: {st.remaining} calls left, "
                     f"reserve is {self.daily_reserve}; it resets at {st.reset_at.isoformat()}",
                 )
+        wait = 0.0
         if (
             st.minutely_remaining is not None
             and st.minutely_remaining <= 0
             and st.minutely_reset_at is not None
         ):
-            wait = min(st.minutely_reset_at.timestamp() - now, MAX_MINUTELY_WAIT)
+            wait = max(0.0, min(st.minutely_reset_at.timestamp() - now, MAX_MINUTELY_WAIT))
             if wait > 0:
                 logger.info(
                     "Minutely API budget of division %s spent; waiting %.1f s for the reset",
                     division,
                     wait,
                 )
-                self._sleep(wait)
             st.minutely_remaining = None  # unknown until the next answer tells us
         # Count this call ourselves, so a run of calls without headers still respects the budget.
         if st.minutely_remaining is not None:
             st.minutely_remaining -= 1
         if st.remaining is not None:
             st.remaining -= 1
+        return wait
 
     def observe(self, division: int | None, response: requests.Response) -> None:
         """Read the ``Date`` and ``X-RateLimit-*`` headers of an answer."""
@@ -248,3 +256,8 @@ class RateLimiter:
         """Sleep ``seconds`` (through the injectable ``sleep``)."""
         if seconds > 0:
             self._sleep(seconds)
+
+    def note_wait(self, seconds: float) -> None:
+        """Count a wait that the caller spends itself (the async client awaits it)."""
+        if seconds > 0:
+            self.waited += seconds

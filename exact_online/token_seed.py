@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from exact_online.config_tokens import EPOCH_THRESHOLD, ConfigFileMirror, config_is_newer
 from exact_online.errors import TokenStoreError, TokenStoreNotWritable
 from exact_online.settings import ConnectionSettings
+from exact_online.token_sibling import warn_if_newer_chain_elsewhere
 from exact_online.token_store import TokenSet, TokenStorage
 
 logger = logging.getLogger("exact_online.token_seed")
@@ -74,6 +75,8 @@ def reconcile(
                 stored = store.get()
                 if not config_is_newer(pair, stored, dated=dated):
                     return None
+                if stored is None:
+                    warn_if_newer_chain_elsewhere(store, settings.client_id, pair.refresh_token)
                 store.save(pair)
         except TokenStoreNotWritable as exc:
             if mirror is None:

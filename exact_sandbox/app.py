@@ -90,6 +90,13 @@ class Sandbox:
             return control(self, request)(environ, start_response)
         if not path.startswith("/api/"):
             return Response("Not found", 404)(environ, start_response)
+        with self.calls.serving(_division_of(path) if path.startswith("/api/v1/") else None):
+            return self._serve(request, environ, start_response)
+
+    def _serve(
+        self, request: Request, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        path = request.path
         fault = self.faults.pick(request.method, path)
         if fault is not None:
             early = self._early_fault(fault, request, environ)

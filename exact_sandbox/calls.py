@@ -1,10 +1,13 @@
 """The sandbox's count of the calls it answered (API per division and path, token calls): what
-tests assert call counts against, through the control API."""
+tests assert call counts against, through the control API. ``max_in_flight`` is the most API calls
+of one division the sandbox was handling at the same time (Exact wants them sequential)."""
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +17,26 @@ class CallLog:
     lock: threading.Lock = field(default_factory=threading.Lock)
     by_division: Counter[str] = field(default_factory=Counter)
     by_path: Counter[str] = field(default_factory=Counter)
+    in_flight: Counter[str] = field(default_factory=Counter)
+    max_in_flight: Counter[str] = field(default_factory=Counter)
     token: int = 0
     total: int = 0
+
+    @contextmanager
+    def serving(self, division: int | None) -> Iterator[None]:
+        """Around the handling of one API call of ``division``."""
+        if division is None:
+            yield
+            return
+        key = str(division)
+        with self.lock:
+            self.in_flight[key] += 1
+            self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight[key])
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.in_flight[key] -= 1
 
     def api(self, method: str, path: str, division: int | None) -> None:
         with self.lock:
@@ -34,6 +55,7 @@ class CallLog:
                 "total": self.total,
                 "by_division": dict(self.by_division),
                 "by_path": dict(self.by_path),
+                "max_in_flight": dict(self.max_in_flight),
                 "token": self.token,
             }
 
@@ -41,5 +63,6 @@ class CallLog:
         with self.lock:
             self.by_division.clear()
             self.by_path.clear()
+            self.max_in_flight.clear()
             self.token = 0
             self.total = 0

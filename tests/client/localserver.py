@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from exact_online.async_client import AsyncExactClient
 from exact_online.client import ExactClient
 from exact_online.ratelimit import RateLimiter
 from exact_online.retry import RetryPolicy
@@ -115,5 +116,29 @@ def make_client(server: ScriptedServer, **kwargs: object) -> ExactClient:
     }
     defaults.update(kwargs)
     client = ExactClient(**defaults)  # type: ignore[arg-type]
+    client.sleeps = sleeps  # type: ignore[attr-defined]
+    return client
+
+
+def make_async_client(server: ScriptedServer, **kwargs: object) -> AsyncExactClient:
+    """``make_client``'s twin: the same store, limiter and retry schedule; waits are recorded."""
+    sync = make_client(server, **kwargs)
+    sleeps: SleepRecorder = sync.sleeps  # type: ignore[attr-defined]
+
+    async def record(seconds: float) -> None:
+        sleeps(seconds)
+
+    sync.close()
+    client = AsyncExactClient(
+        base_url=sync.base_url,
+        client_id="local-client",
+        client_secret=SECRET,
+        token_storage=sync.token_storage,
+        response_format=sync.response_format,
+        authenticator=sync.authenticator,
+        rate_limiter=sync.rate_limiter,
+        retry_policy=sync.retry_policy,
+        sleep=record,
+    )
     client.sleeps = sleeps  # type: ignore[attr-defined]
     return client
