@@ -11,10 +11,10 @@ raises ``AttributeError`` saying which endpoints Exact has. The mixins only run 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import msgspec
 
@@ -30,8 +30,29 @@ from exact_online.records import (
 )
 from exact_online.registry import Endpoint, Entity, load_registry
 
-if TYPE_CHECKING:
-    from exact_online.client import ExactClient
+
+class ResourceClient(Protocol):
+    """What resources use of ``ExactClient``: its public calls (typed loosely here so this module
+    does not import the client, which builds the resources)."""
+
+    @property
+    def request(self) -> Callable[..., Any]: ...
+    @property
+    def get_page(self) -> Callable[..., Any]: ...
+    @property
+    def iter_pages(self) -> Callable[..., Iterator[Any]]: ...
+    @property
+    def iter_records(self) -> Callable[..., Iterator[dict[str, Any]]]: ...
+    @property
+    def get_one(self) -> Callable[..., dict[str, Any] | None]: ...
+    @property
+    def post(self) -> Callable[..., dict[str, Any]]: ...
+    @property
+    def put(self) -> Callable[..., None]: ...
+    @property
+    def delete(self) -> Callable[..., None]: ...
+    @property
+    def sync_timestamp(self) -> Callable[..., int]: ...
 
 __all__ = ["ModifiedResult", "Resource", "Resources", "SyncResult", "resource_class"]
 
@@ -46,7 +67,7 @@ class Resource:
     entity: ClassVar[Entity]
     operations: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, client: ExactClient, *, case: Case = "pascal",
+    def __init__(self, client: ResourceClient, *, case: Case = "pascal",
                  records: RecordKind = "struct") -> None:
         self.client = client
         self.case = check_case(case)
@@ -215,7 +236,7 @@ def resource_class(entity: Entity) -> type[Resource]:
 class Resources:
     """Every entity's resource by stream name, built on first use (``client.purchase_orders``)."""
 
-    def __init__(self, client: ExactClient, *, case: Case = "pascal",
+    def __init__(self, client: ResourceClient, *, case: Case = "pascal",
                  records: RecordKind = "struct") -> None:
         self._client = client
         self._case = check_case(case)

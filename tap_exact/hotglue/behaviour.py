@@ -21,7 +21,7 @@ from tap_exact.hotglue.state import SINCE_KEY, hotglue_bookmark, seed_partition,
 
 if TYPE_CHECKING:
     from tap_exact.hotglue.flags import HotglueFlags
-    from tap_exact.hotglue.streams import HotglueStream
+    from tap_exact.hotglue.table import HotglueStream
     from tap_exact.runtime import TapRuntime
 
 # hotgluexyz/tap-exact's purchase-order filter (only open orders: not yet fully received).

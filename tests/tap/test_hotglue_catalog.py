@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tap_exact.hotglue.streams import NOT_PROVIDED
+from tap_exact.hotglue.table import NOT_PROVIDED
 from tap_exact.tap import TapExact
 
 from .test_catalog_snapshot import UPDATE_ENV, summarise
