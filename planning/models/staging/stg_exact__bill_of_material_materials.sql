@@ -1,0 +1,11 @@
+select
+    "ID" as bom_material_id,
+    cast("Division" as bigint) as division,
+    "ItemVersion" as bom_version_id,
+    "PartItem" as part_item_id,
+    cast("Quantity" as double precision) as quantity,
+    cast("QuantityBatch" as double precision) as quantity_batch,
+    {{ to_ts('"SysCreated"') }} as created_at,
+    {{ to_ts('"SysModified"') }} as modified_at,
+    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+from {{ source('exact', 'bill_of_material_materials') }}
