@@ -63,3 +63,17 @@
     {%- else -%} cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
+
+{# The row's tombstone time. target-duckdb writes _sdc_deleted_at only with add_metadata_columns
+   (target-postgres: add_record_metadata); without it no deletion is visible, and this is null. #}
+{% macro sdc_deleted_at(relation) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if '_sdc_deleted_at' in names -%} {{ to_ts('"_sdc_deleted_at"') }}
+    {%- else -%} cast(null as timestamp)
+    {%- endif -%}
+{%- endmacro %}

@@ -6,8 +6,11 @@ with purchase_lines as (
     select * from {{ ref('stg_exact__purchase_orders') }}
 ),
 
+-- A deleted order's tombstone row; without loader metadata its time is unknown: the planning date.
 deleted_orders as (
-    select purchase_order_id, min(deleted_at) as deleted_at
+    select
+        purchase_order_id,
+        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at
     from purchase_lines
     where is_order_tombstone
     group by purchase_order_id

@@ -27,6 +27,15 @@ with order_lines as (
     join {{ ref('stg_exact__sales_orders') }} o on o.sales_order_id = l.sales_order_id
 ),
 
+deleted_invoices as (
+    select
+        sales_invoice_id,
+        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at
+    from {{ ref('stg_exact__sales_invoices') }}
+    where is_invoice_tombstone
+    group by sales_invoice_id
+),
+
 invoice_lines as (
     select
         i.sales_invoice_line_id as line_id,
@@ -44,9 +53,10 @@ invoice_lines as (
         'sales_invoice' as source,
         i.created_at,
         i.modified_at,
-        i.deleted_at,
+        coalesce(i.deleted_at, d.deleted_at) as deleted_at,
         i.sales_order_id
     from {{ ref('stg_exact__sales_invoices') }} i
+    left join deleted_invoices d on d.sales_invoice_id = i.sales_invoice_id
     where not i.is_invoice_tombstone
 ),
 

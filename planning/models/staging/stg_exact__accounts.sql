@@ -9,5 +9,5 @@ select
     coalesce(cast("Blocked" as boolean), false) as is_blocked,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'accounts')) }} as deleted_at
 from {{ source('exact', 'accounts') }}

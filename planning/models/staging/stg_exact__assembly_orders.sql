@@ -8,5 +8,5 @@ select
     {{ to_ts('"OrderDate"') }} as order_date,
     {{ to_ts('"AssemblyDate"') }} as assembly_date,
     {{ to_ts('"FinishedAssemblyDate"') }} as finished_date,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'assembly_orders')) }} as deleted_at
 from {{ source('exact', 'assembly_orders') }}

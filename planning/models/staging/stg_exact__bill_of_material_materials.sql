@@ -7,5 +7,5 @@ select
     cast("QuantityBatch" as double precision) as quantity_batch,
     {{ to_ts('"SysCreated"') }} as created_at,
     {{ to_ts('"SysModified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'bill_of_material_materials')) }} as deleted_at
 from {{ source('exact', 'bill_of_material_materials') }}

@@ -8,5 +8,5 @@ select
     {{ to_ts('"VersionDate"') }} as version_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'bill_of_material_versions')) }} as deleted_at
 from {{ source('exact', 'bill_of_material_versions') }}

@@ -6,5 +6,5 @@ select
     cast("SafetyStock" as double precision) as safety_stock,
     cast("MaximumStock" as double precision) as maximum_stock,
     cast("ReorderPoint" as double precision) as reorder_point,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'item_warehouses')) }} as deleted_at
 from {{ source('exact', 'item_warehouses') }}

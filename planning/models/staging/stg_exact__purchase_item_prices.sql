@@ -8,5 +8,5 @@ select
     {{ to_ts('"StartDate"') }} as start_date,
     {{ to_ts('"EndDate"') }} as end_date,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_item_prices')) }} as deleted_at
 from {{ source('exact', 'purchase_item_prices') }}

@@ -4,7 +4,7 @@ select
     "ID" as purchase_order_line_id,
     "PurchaseOrderID" as purchase_order_id,
     cast("Division" as bigint) as division,
-    "ID" = "PurchaseOrderID" and "_sdc_deleted_at" is not null as is_order_tombstone,
+    "ID" = "PurchaseOrderID" as is_order_tombstone,
     "Supplier" as supplier_id,
     "Item" as item_id,
     cast("OrderNumber" as bigint) as order_number,
@@ -19,5 +19,5 @@ select
     {{ to_ts('"ReceiptDate"') }} as receipt_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at
 from {{ source('exact', 'purchase_orders') }}

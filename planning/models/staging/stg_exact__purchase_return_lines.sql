@@ -8,5 +8,5 @@ select
     cast("ReturnQuantity" as double precision) as return_quantity,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_return_lines')) }} as deleted_at
 from {{ source('exact', 'purchase_return_lines') }}

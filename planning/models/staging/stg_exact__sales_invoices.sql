@@ -3,7 +3,7 @@ select
     "ID" as sales_invoice_line_id,
     "InvoiceID" as sales_invoice_id,
     cast("Division" as bigint) as division,
-    "ID" = "InvoiceID" and "_sdc_deleted_at" is not null as is_invoice_tombstone,
+    "ID" = "InvoiceID" as is_invoice_tombstone,
     cast("InvoiceNumber" as bigint) as invoice_number,
     "InvoiceTo" as customer_id,
     "SalesOrder" as sales_order_id,
@@ -16,5 +16,5 @@ select
     {{ to_ts('"InvoiceDate"') }} as invoice_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_invoices')) }} as deleted_at
 from {{ source('exact', 'sales_invoices') }}

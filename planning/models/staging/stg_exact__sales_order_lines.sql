@@ -10,5 +10,5 @@ select
     coalesce(cast("UseDropShipment" as integer), 0) = 1 as is_drop_shipment,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_order_lines')) }} as deleted_at
 from {{ source('exact', 'sales_order_lines') }}

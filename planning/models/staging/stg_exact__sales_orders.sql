@@ -9,5 +9,5 @@ select
     {{ to_ts('"OrderDate"') }} as order_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_orders')) }} as deleted_at
 from {{ source('exact', 'sales_orders') }}

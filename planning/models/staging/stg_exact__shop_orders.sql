@@ -10,5 +10,5 @@ select
     {{ to_ts('"PlannedDate"') }} as planned_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'shop_orders')) }} as deleted_at
 from {{ source('exact', 'shop_orders') }}

@@ -7,5 +7,5 @@ select
     cast("PlanningOut" as double precision) as planning_out,
     cast("PlanningIn" as double precision) as planning_in,
     cast("FreeStock" as double precision) as free_stock,
-    {{ to_ts('"_sdc_deleted_at"') }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'stock_positions')) }} as deleted_at
 from {{ source('exact', 'stock_positions') }}
