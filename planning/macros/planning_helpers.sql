@@ -77,3 +77,22 @@
     {%- else -%} cast(null as timestamp)
     {%- endif -%}
 {%- endmacro %}
+
+{# A staging model's rows where a deleted row (a loader tombstone keeps only its key) gets back
+   the last live values its snapshot saw; deleted_at stays the tombstone's. #}
+{% macro with_last_live_values(staging, snapshot, key) -%}
+    {%- set columns = adapter.get_columns_in_relation(ref(staging)) if execute else [] -%}
+    select
+    {%- for column in columns %}
+        {%- set name = column.name | lower %}
+        {%- if name in (key, 'deleted_at') %}
+        current_row.{{ name }}
+        {%- else %}
+        case when current_row.deleted_at is not null and last_live.{{ key }} is not null
+             then last_live.{{ name }} else current_row.{{ name }} end as {{ name }}
+        {%- endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ ref(staging) }} current_row
+    left join {{ ref(snapshot) }} last_live
+        on last_live.{{ key }} = current_row.{{ key }} and last_live.dbt_valid_to is null
+{%- endmacro %}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -72,11 +71,26 @@ class LoadedCompany:
 
     db: DuckDBFile
     stats: dict[str, dict[str, int]]
-    sandbox_config: dict[str, Any]
+    sandbox: SandboxServer
     work_dir: Path
+    tap_command: list[str]
+    target_config: dict[str, Any]
+    state: dict[str, Any]
 
     def raw(self, table: str) -> list[dict[str, Any]]:
         return self.db.table(RAW_SCHEMA, table)
+
+    def extract_again(self, duckdb_path: Path) -> None:
+        """An incremental run (from the first run's state) into another DuckDB file."""
+        state = write_json(self.work_dir / "state.json", self.state)
+        target = write_json(duckdb_path.with_suffix(".target.json"),
+                            {**self.target_config, "filepath": str(duckdb_path)})
+        again = run_pipe(
+            [[*self.tap_command, "--state", str(state)],
+             [str(self.db.python.parent / "target-duckdb"), "--config", str(target)]],
+            cwd=self.work_dir,
+        )
+        assert again.returncodes == [0, 0], "".join(err[-3000:] for err in again.stderrs)
 
     def in_sandbox(self, entity: str) -> int:
         """Rows of one sandbox entity ("service/Entity") over all divisions."""
@@ -97,22 +111,26 @@ def loaded_company(
             sandbox.config, token_store_path=str(work / "tokens.json")))
         catalog = discover_catalog(tap, config, STREAMS, work / "catalog.json")
         duckdb_path = work / "exact.duckdb"
-        target_config = write_json(work / "target-duckdb.json", {
+        target_settings: dict[str, Any] = {
             "filepath": str(duckdb_path), "default_target_schema": RAW_SCHEMA,
             # _sdc_deleted_at: the planning model's deletions (docs/planning.md, "Deletions")
             "add_metadata_columns": True,
-        })
+        }
+        target_config = write_json(work / "target-duckdb.json", target_settings)
+        tap_command = [tap, "--config", str(config), "--catalog", str(catalog)]
         loaded = run_pipe(
-            [[tap, "--config", str(config), "--catalog", str(catalog)],
+            [tap_command,
              [str(planning.venv_bin("target-duckdb")), "--config", str(target_config)]],
             cwd=work,
         )
         assert loaded.returncodes == [0, 0], "".join(err[-3000:] for err in loaded.stderrs)
-        stats = sandbox.stats()
-        (work / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+        assert loaded.states, "target-duckdb wrote no STATE"
         yield LoadedCompany(
             db=DuckDBFile(duckdb_path, planning.venv_bin("python")),
-            stats=stats,
-            sandbox_config=dict(sandbox.config),
+            stats=sandbox.stats(),
+            sandbox=sandbox,
             work_dir=work,
+            tap_command=tap_command,
+            target_config=target_settings,
+            state=loaded.states[-1],
         )

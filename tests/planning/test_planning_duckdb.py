@@ -306,3 +306,56 @@ def test_flags_change_orders_and_compositions(
         assert compositions[pair]["part_quantity"] == expected
         changed += expected != at_least_one(material["quantity"])
     assert changed > 0
+
+
+# ---- deletions
+
+def test_deletions_keep_the_row_and_mark_it(
+    planning: ModuleType, defaults: dict[str, list[dict]], loaded_company: LoadedCompany,
+) -> None:
+    """Delete an item, a supplier and a purchase order in Exact; the next extract's tombstones
+    make them deleted (disabled, ignored, lines cascaded), no row disappears, and the deleted rows
+    keep their last values (the loader's tombstone row has only the key: the snapshots that the
+    first build took give them back)."""
+    company = loaded_company
+    item = next(r for r in company.raw("items") if r["ispurchaseitem"])
+    supplier = next(r for r in company.raw("accounts") if r["issupplier"])
+    order_lines = company.raw("purchase_orders")
+    order_id = order_lines[0]["purchaseorderid"]
+    order_division = int(order_lines[0]["division"])
+    company.sandbox.delete_rows(int(item["division"]), "logistics/Items", [item["id"]])
+    company.sandbox.delete_rows(int(supplier["division"]), "crm/Accounts", [supplier["id"]])
+    company.sandbox.delete_rows(order_division, "purchaseorder/PurchaseOrders", [order_id])
+
+    copy = company.work_dir / "after_deletions.duckdb"
+    copy.write_bytes(company.db.path.read_bytes())
+    company.extract_again(copy)
+    after_db = type(company.db)(copy, company.db.python)
+    result = planning.run_dbt(
+        ["build", "--exclude", "test_type:unit"], planning.dbt_env(copy, schema="planning"),
+        company.work_dir / "dbt-deletions", {"planning_date": PLANNING_DATE},
+    )
+    assert result.returncode == 0, planning.dbt_failures(result.stdout)
+
+    def mart(entity: str) -> dict[str, dict[str, Any]]:
+        return by_id(after_db.rows(f"select * from {after_db.name('planning', entity)}"))
+
+    products, suppliers = mart("products"), mart("suppliers")
+    assert set(products) == {r["remote_id"] for r in defaults["products"]}  # nothing dropped
+    assert products[item["id"]]["deleted_at"] is not None
+    assert products[item["id"]]["status"] == "disabled"
+    assert sum(1 for p in products.values() if p["deleted_at"]) == 1
+    before = by_id(defaults["products"])[item["id"]]
+    kept = ("name", "sku_code", "article_code", "ean_code", "price", "unlimited_stock", "assembled")
+    assert {k: products[item["id"]][k] for k in kept} == {k: before[k] for k in kept}
+    assert suppliers[supplier["id"]]["name"] == supplier["name"]
+    assert suppliers[supplier["id"]]["ignored"] is True
+    assert suppliers[supplier["id"]]["deleted_at"] is not None
+    assert set(suppliers) == {r["remote_id"] for r in defaults["suppliers"]}
+
+    orders, lines = mart("buy_orders"), mart("buy_order_lines")
+    assert orders[order_id]["deleted_at"] is not None
+    expected_lines = {r["id"] for r in order_lines if r["purchaseorderid"] == order_id}
+    deleted_lines = {k for k, v in lines.items() if v["deleted_at"] is not None}
+    assert deleted_lines == expected_lines
+    assert set(lines) == {r["remote_id"] for r in defaults["buy_order_lines"]}

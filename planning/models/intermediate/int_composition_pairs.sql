@@ -13,8 +13,8 @@ with materials as (
         m.created_at,
         greatest(m.modified_at, v.modified_at) as modified_at,
         coalesce(m.deleted_at, v.deleted_at) as deleted_at
-    from {{ ref('stg_exact__bill_of_material_materials') }} m
-    join {{ ref('stg_exact__bill_of_material_versions') }} v on v.bom_version_id = m.bom_version_id
+    from {{ ref('int_exact__bill_of_material_materials') }} m
+    join {{ ref('int_exact__bill_of_material_versions') }} v on v.bom_version_id = m.bom_version_id
     where m.part_item_id is not null and v.item_id is not null and m.part_item_id <> v.item_id
     {%- if var('use_bill_of_materials_versions') %}
       and v.is_default

@@ -23,8 +23,8 @@ with order_lines as (
         greatest(l.modified_at, o.modified_at) as modified_at,
         coalesce(l.deleted_at, o.deleted_at,
                  case when o.status = 45 then coalesce(o.modified_at, o.order_date) end) as deleted_at
-    from {{ ref('stg_exact__sales_order_lines') }} l
-    join {{ ref('stg_exact__sales_orders') }} o on o.sales_order_id = l.sales_order_id
+    from {{ ref('int_exact__sales_order_lines') }} l
+    join {{ ref('int_exact__sales_orders') }} o on o.sales_order_id = l.sales_order_id
 ),
 
 deleted_invoices as (

@@ -5,7 +5,7 @@ with pairs as (
 ),
 
 items as (
-    select item_id, unit_code from {{ ref('stg_exact__items') }}
+    select item_id, unit_code from {{ ref('int_exact__items') }}
 )
 
 select

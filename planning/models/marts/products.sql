@@ -2,7 +2,7 @@
 -- Status truth table: docs/planning.md, "products.status".
 {%- set assortments = var('assortments') or {} %}
 with items as (
-    select * from {{ ref('stg_exact__items') }}
+    select * from {{ ref('int_exact__items') }}
 ),
 
 stock as (
@@ -47,8 +47,8 @@ prices as (
 
 boms as (
     select distinct v.item_id
-    from {{ ref('stg_exact__bill_of_material_versions') }} v
-    join {{ ref('stg_exact__bill_of_material_materials') }} m on m.bom_version_id = v.bom_version_id
+    from {{ ref('int_exact__bill_of_material_versions') }} v
+    join {{ ref('int_exact__bill_of_material_materials') }} m on m.bom_version_id = v.bom_version_id
     where v.deleted_at is null and m.deleted_at is null
 ),
 

@@ -17,13 +17,13 @@ receipts as (
         goods_receipt_line_id as remote_id, division, purchase_order_line_id,
         quantity_received as quantity, goods_receipt_id as reference,
         created_at, modified_at, deleted_at
-    from {{ ref('stg_exact__goods_receipt_lines') }}
+    from {{ ref('int_exact__goods_receipt_lines') }}
     union all
     select
         purchase_return_line_id, division, purchase_order_line_id,
         -1 * return_quantity, purchase_return_id,
         created_at, modified_at, deleted_at
-    from {{ ref('stg_exact__purchase_return_lines') }}
+    from {{ ref('int_exact__purchase_return_lines') }}
 )
 
 select

@@ -1,11 +1,11 @@
 -- Supplier products from SupplierItem (+ PurchaseItemPrices / Items for the price).
 {%- set price_source = var('map_purchase_price') %}
 with supplier_items as (
-    select * from {{ ref('stg_exact__supplier_item') }}
+    select * from {{ ref('int_exact__supplier_item') }}
 ),
 
 items as (
-    select * from {{ ref('stg_exact__items') }}
+    select * from {{ ref('int_exact__items') }}
 ),
 
 purchase_prices as (

@@ -19,8 +19,8 @@ select
     coalesce(modified_at, deleted_at) as updated_at,
     created_at,
     deleted_at
-from {{ ref('stg_exact__accounts') }}
+from {{ ref('int_exact__accounts') }}
 where is_supplier or deleted_at is not null and account_id in (
-    select supplier_id from {{ ref('stg_exact__supplier_item') }}
+    select supplier_id from {{ ref('int_exact__supplier_item') }}
     union select supplier_id from {{ ref('stg_exact__purchase_orders') }} where supplier_id is not null
 )
