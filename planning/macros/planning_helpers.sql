@@ -11,12 +11,13 @@
     cast(replace(left(cast({{ expr }} as {{ dbt.type_string() }}), 19), 'T', ' ') as timestamp)
 {%- endmacro %}
 
-{# `expr in (values...)`, or false when the list is empty (SQL has no empty IN list). #}
+{# `expr in (values...)`, never null (a null expr is in no list, so `not in_list` keeps it), or
+   false when the list is empty (SQL has no empty IN list). #}
 {% macro in_list(expr, values) -%}
     {%- set values = values or [] -%}
     {%- if values is string -%}{%- set values = values.split(',') -%}{%- endif -%}
     {%- if values | length == 0 -%} (1 = 0)
-    {%- else -%} ({{ expr }} in ({% for v in values %}'{{ (v | string | trim | lower) | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}))
+    {%- else -%} (coalesce({{ expr }}, '') in ({% for v in values %}'{{ (v | string | trim | lower) | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}))
     {%- endif -%}
 {%- endmacro %}
 

@@ -78,6 +78,37 @@ def flagged(planning: ModuleType, loaded_company: LoadedCompany) -> dict[str, li
     )
 
 
+@pytest.fixture(scope="module")
+def customer(loaded_company: LoadedCompany) -> str:
+    """The customer with the most sales orders: filter_sellOrder_CustomerIDs leaves it out."""
+    counts = Counter(r["orderedby"] for r in loaded_company.raw("sales_orders") if r["orderedby"])
+    return counts.most_common(1)[0][0]
+
+
+@pytest.fixture(scope="module")
+def flagged_more(
+    planning: ModuleType, loaded_company: LoadedCompany, customer: str
+) -> dict[str, list[dict]]:
+    """The flags the first flagged build leaves at their defaults."""
+    return build(
+        planning, loaded_company, "planning_flags2",
+        map_stockLevel=False,
+        use_BOM_to_prodAssembled=True,
+        use_sales_orders=True,
+        use_sales_invoices=False,
+        pullAllOrders=False,
+        use_drop_shipments=False,
+        filter_sellOrder_CustomerIDs=[customer],
+        use_production_orders=True,
+        map_buyOrders_AmountFC=True,
+        use_bill_of_materials_versions=True,
+        useLOT=False,
+        map_purchase_price="Purchase Prices",
+        unit_filter=True,
+        unit_factors={"pc": {"unit": "piece/10", "factor": 10}},
+    )
+
+
 def by_id(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {row["remote_id"]: row for row in rows}
 
@@ -359,3 +390,95 @@ def test_deletions_keep_the_row_and_mark_it(
     deleted_lines = {k for k, v in lines.items() if v["deleted_at"] is not None}
     assert deleted_lines == expected_lines
     assert set(lines) == {r["remote_id"] for r in defaults["buy_order_lines"]}
+
+
+def test_more_flags_change_products_and_supplier_products(
+    flagged_more: dict[str, list[dict]], loaded_company: LoadedCompany
+) -> None:
+    company = loaded_company
+    versions = {v["id"]: v for v in live(company.raw("bill_of_material_versions"))}
+    with_bom = {versions[m["itemversion"]]["item"]
+                for m in live(company.raw("bill_of_material_materials"))
+                if m["itemversion"] in versions}
+    factor = {r["id"]: 10 if (r["unit"] or "").strip() == "pc" else 1 for r in company.raw("items")}
+    products = by_id(flagged_more["products"])
+    for item in company.raw("items"):
+        row = products[item["id"]]
+        assert row["stock_level"] is None  # map_stockLevel off
+        assert row["assembled"] is (item["id"] in with_bom)  # use_BOM_to_prodAssembled
+        unit = (item["unit"] or "").strip()
+        assert row["stock_measurement_unit"] == ("piece/10" if unit == "pc" else unit)
+    assert with_bom and any(not p["assembled"] for p in products.values())
+
+    purchase_prices: dict[tuple[str, str], Any] = {}
+    ranked = sorted(
+        (r for r in live(company.raw("purchase_item_prices")) if _valid(r)),
+        key=lambda r: (as_number(r["quantity"]) or 0, -_start(r), r["id"]), reverse=True)
+    for row in ranked:  # the best ranked is written last
+        purchase_prices[(row["item"], row["account"])] = row["price"]
+    rows = by_id(flagged_more["supplier_products"])
+    for item in company.raw("supplier_item"):
+        row = rows[item["id"]]
+        assert row["lot_size"] == 1  # useLOT off
+        assert row["minimum_purchase_quantity"] == at_least_one(
+            (as_number(item["minimumquantity"]) or 0) * factor[item["item"]])  # unit_factors
+        assert as_number(row["price"]) == money(
+            purchase_prices.get((item["item"], item["supplier"])))  # Purchase Prices
+    assert any(r["price"] is not None for r in rows.values())
+
+
+def _valid(row: dict[str, Any]) -> bool:
+    start, end = row.get("startdate"), row.get("enddate")
+    return (start is None or str(start)[:10] <= PLANNING_DATE) and (
+        end is None or str(end)[:10] > PLANNING_DATE)
+
+
+def _start(row: dict[str, Any]) -> int:
+    start = row.get("startdate")
+    return date.fromisoformat(str(start)[:10]).toordinal() if start else -(10**9)
+
+
+def test_more_flags_change_orders_and_compositions(
+    defaults: dict[str, list[dict]], flagged_more: dict[str, list[dict]],
+    loaded_company: LoadedCompany, customer: str,
+) -> None:
+    company = loaded_company
+    # Sales orders only, completed only (Status 21), no drop shipments, not this customer.
+    orders = {r["orderid"]: r for r in company.raw("sales_orders")}
+    kept: dict[str, set[str]] = defaultdict(set)
+    for line in company.raw("sales_order_lines"):
+        order = orders.get(line["orderid"])
+        if (order is None or not line["item"] or order["status"] != 21
+                or line["usedropshipment"] == 1 or order["orderedby"] == customer):
+            continue
+        kept[line["orderid"]].add(line["item"])
+    sell_orders = by_id(flagged_more["sell_orders"])
+    assert set(sell_orders) == set(kept)
+    assert {r["source"] for r in sell_orders.values()} == {"sales_order"}
+    assert all(o["completed"] is not None for o in sell_orders.values())
+    lines = {(r["sell_order_id"], r["product_id"]) for r in flagged_more["sell_order_lines"]}
+    assert lines == {(order, item) for order, items in kept.items() for item in items}
+
+    # Shop orders as buy orders; values in the order currency (AmountFC)
+    shop_orders = company.raw("shop_orders")
+    buy_orders = by_id(flagged_more["buy_orders"])
+    assert len(buy_orders) == len(defaults["buy_orders"]) + len(shop_orders)
+    assert {o["remote_id"] for o in buy_orders.values() if o["assembly"]} == {
+        r["id"] for r in shop_orders}
+    fc: dict[str, Any] = defaultdict(int)
+    for line in company.raw("purchase_orders"):
+        fc[line["purchaseorderid"]] += as_number(line["amountfc"]) or 0
+    for order_id, total in fc.items():
+        assert as_number(buy_orders[order_id]["total_value"]) == money(total)
+
+    # Default BOM versions only; part quantities in converted units
+    pairs = composition_pairs(company.raw("bill_of_material_materials"),
+                              company.raw("bill_of_material_versions"), default_only=True)
+    factor = {r["id"]: 10 if (r["unit"] or "").strip() == "pc" else 1 for r in company.raw("items")}
+    compositions = {(r["composed_product_id"], r["part_product_id"]): r
+                    for r in flagged_more["product_compositions"]}
+    assert set(compositions) == set(pairs)
+    assert len(pairs) < len(defaults["product_compositions"])
+    for pair, material in pairs.items():
+        assert compositions[pair]["part_quantity"] == at_least_one(
+            (as_number(material["quantity"]) or 0) * factor[pair[1]])
