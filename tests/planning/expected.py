@@ -16,9 +16,9 @@ Row = Mapping[str, Any]
 PRICE_CAP = Decimal("9999999.99")
 
 
-def whole(value: Decimal) -> int:
+def whole(value: Decimal | int) -> int:
     """SQL round(): half away from zero."""
-    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def money(value: Any) -> Decimal | None:

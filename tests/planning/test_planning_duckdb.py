@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import date
 from types import ModuleType
 from typing import Any
@@ -35,8 +36,7 @@ def build(
     planning: ModuleType, company: LoadedCompany, schema: str, **flags: Any
 ) -> dict[str, list[dict[str, Any]]]:
     """`dbt build` into `schema` with these flags; every mart's rows, by their first columns.
-    The unit tests pin their own flags, so they run in the defaults' build only (flags given on
-    the command line would leak into their fixtures)."""
+    The unit tests pin their own flags: they run once, in the defaults' build."""
     command = ["build", "--exclude", "test_type:unit"] if flags else ["build"]
     result = planning.run_dbt(
         command, planning.dbt_env(company.db.path, schema=schema),
@@ -149,7 +149,7 @@ def test_products_follow_the_rules(
     stock = stock_levels(loaded_company.raw("stock_positions"))
     prices = sales_prices(loaded_company.raw("sales_item_prices"), DAY)
     products = by_id(defaults["products"])
-    statuses = Counter()
+    statuses: Counter[str] = Counter()
     for item in items:
         product = products[item["id"]]
         assert product["name"] == (item["description"] or item["code"])[:255]
@@ -414,8 +414,8 @@ def test_more_flags_change_products_and_supplier_products(
     ranked = sorted(
         (r for r in live(company.raw("purchase_item_prices")) if _valid(r)),
         key=lambda r: (as_number(r["quantity"]) or 0, -_start(r), r["id"]), reverse=True)
-    for row in ranked:  # the best ranked is written last
-        purchase_prices[(row["item"], row["account"])] = row["price"]
+    for price in ranked:  # the best ranked is written last
+        purchase_prices[(price["item"], price["account"])] = price["price"]
     rows = by_id(flagged_more["supplier_products"])
     for item in company.raw("supplier_item"):
         row = rows[item["id"]]
@@ -427,13 +427,13 @@ def test_more_flags_change_products_and_supplier_products(
     assert any(r["price"] is not None for r in rows.values())
 
 
-def _valid(row: dict[str, Any]) -> bool:
+def _valid(row: Mapping[str, Any]) -> bool:
     start, end = row.get("startdate"), row.get("enddate")
     return (start is None or str(start)[:10] <= PLANNING_DATE) and (
         end is None or str(end)[:10] > PLANNING_DATE)
 
 
-def _start(row: dict[str, Any]) -> int:
+def _start(row: Mapping[str, Any]) -> int:
     start = row.get("startdate")
     return date.fromisoformat(str(start)[:10]).toordinal() if start else -(10**9)
 
