@@ -379,6 +379,9 @@ def test_deletions_keep_the_row_and_mark_it(
     before = by_id(defaults["products"])[item["id"]]
     kept = ("name", "sku_code", "article_code", "ean_code", "price", "unlimited_stock", "assembled")
     assert {k: products[item["id"]][k] for k in kept} == {k: before[k] for k in kept}
+    # A deletion moves updated_at (a planner diffs on it).
+    assert products[item["id"]]["updated_at"] == products[item["id"]]["deleted_at"]
+    assert products[item["id"]]["updated_at"] > before["updated_at"]
     assert suppliers[supplier["id"]]["name"] == supplier["name"]
     assert suppliers[supplier["id"]]["ignored"] is True
     assert suppliers[supplier["id"]]["deleted_at"] is not None

@@ -7,7 +7,7 @@ select
     item_id as product_id,
     {{ planner_money('coalesce(amount, 0)') }} as subtotal_value,
     coalesce(receipt_date, order_date) as expected_delivery_date,
-    coalesce(modified_at, deleted_at) as updated_at,
+    greatest(modified_at, deleted_at) as updated_at,
     created_at,
     deleted_at
 from {{ ref('int_buy_order_lines') }}

@@ -20,7 +20,7 @@ select
     ) as expected_delivery_date,
     min(lines.your_ref) as reference,
     bool_or(lines.is_assembly) as assembly,
-    coalesce(max(lines.modified_at), max(lines.deleted_at)) as updated_at,
+    greatest(max(lines.modified_at), max(lines.deleted_at)) as updated_at,
     min(lines.created_at) as created_at,
     max(lines.deleted_at) as deleted_at
 from lines

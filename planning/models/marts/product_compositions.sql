@@ -18,7 +18,7 @@ select
     {%- else %}
     {{ at_least_one('pairs.quantity * ' ~ unit_factor('items.unit_code')) }} as part_quantity,
     {%- endif %}
-    coalesce(pairs.modified_at, pairs.deleted_at) as updated_at,
+    greatest(pairs.modified_at, pairs.deleted_at) as updated_at,
     pairs.created_at,
     pairs.deleted_at
 from pairs

@@ -95,7 +95,7 @@ select
     {{ converted_unit('flagged.unit_code') }} as stock_measurement_unit,
     cast(round(stock_limits.minimum_stock) as integer) as minimum_stock,
     cast(round(stock_limits.maximum_stock) as integer) as maximum_stock,
-    coalesce(flagged.modified_at, flagged.deleted_at) as updated_at,
+    greatest(flagged.modified_at, flagged.deleted_at) as updated_at,
     flagged.created_at,
     flagged.deleted_at
 from flagged

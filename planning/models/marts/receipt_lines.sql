@@ -33,7 +33,7 @@ select
     receipts.purchase_order_line_id as buy_order_line_id,
     coalesce(receipts.created_at, receipts.modified_at) as occurred,
     receipts.reference,
-    coalesce(receipts.modified_at, receipts.deleted_at) as updated_at,
+    greatest(receipts.modified_at, receipts.deleted_at) as updated_at,
     receipts.created_at,
     receipts.deleted_at
 from receipts

@@ -6,7 +6,7 @@ select
     item_id as product_id,
     cast(round(sum(coalesce(quantity, 0))) as integer) as quantity,
     {{ planner_money('sum(coalesce(amount, 0))') }} as subtotal_value,
-    coalesce(max(modified_at), max(deleted_at)) as updated_at,
+    greatest(max(modified_at), max(deleted_at)) as updated_at,
     min(created_at) as created_at,
     max(deleted_at) as deleted_at
 from {{ ref('int_sell_order_lines') }}

@@ -6,7 +6,7 @@ select
     {{ planner_money('sum(coalesce(amount, 0))') }} as total_value,
     case when bool_and(is_completed) then coalesce(max(modified_at), min(placed)) end as completed,
     min(source) as source,
-    coalesce(max(modified_at), max(deleted_at)) as updated_at,
+    greatest(max(modified_at), max(deleted_at)) as updated_at,
     min(created_at) as created_at,
     max(deleted_at) as deleted_at
 from {{ ref('int_sell_order_lines') }}

@@ -63,7 +63,7 @@ select
         when si.end_date is not null and cast(si.end_date as date) <= {{ planning_date() }} then 'disabled'
         else 'enabled'
     end as status,
-    coalesce(si.modified_at, si.deleted_at) as updated_at,
+    greatest(si.modified_at, si.deleted_at) as updated_at,
     si.created_at,
     si.deleted_at
 from supplier_items si

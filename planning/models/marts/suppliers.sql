@@ -16,7 +16,7 @@ select
     cast(null as numeric(17, 2)) as minimum_order_value,
     deleted_at is not null as ignored,
     'vendor' as type,
-    coalesce(modified_at, deleted_at) as updated_at,
+    greatest(modified_at, deleted_at) as updated_at,
     created_at,
     deleted_at
 from {{ ref('int_exact__accounts') }}
