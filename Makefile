@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: install test lint typecheck demo bench reliability registry clean test-pythons
+.PHONY: install test lint typecheck demo planning bench reliability registry clean test-pythons
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ registry:
 demo: install
 	$(PY) scripts/demo.py
 
+# The planning model (dbt, planning/) on demo/exact.duckdb; flags: make planning VARS='{"use_sales_orders": true}'
+planning: install
+	$(PY) scripts/planning.py '$(VARS)'
+
 bench: install
 	$(PY) -m benchmarks.run
 
@@ -43,5 +47,5 @@ test-pythons: install
 	$(VENV)/bin/nox
 
 clean:
-	rm -rf $(VENV) .venv-meltano .venv-target-postgres .meltano .nox build dist *.egg-info \
+	rm -rf $(VENV) .venv-meltano .venv-target-postgres .venv-dbt .meltano .nox build dist *.egg-info \
 		.pytest_cache .mypy_cache .ruff_cache demo

@@ -1,0 +1,99 @@
+{# Small helpers shared by the models; each works on DuckDB and PostgreSQL. #}
+
+{# A loader column by its Exact name. Quoted: target-postgres keeps Exact's case; DuckDB matches
+   quoted names case-insensitively, so the lower-case columns target-duckdb writes match too. #}
+{% macro exact_col(name) -%}
+    "{{ name }}"
+{%- endmacro %}
+
+{# A loader timestamp (TIMESTAMP, TIMESTAMPTZ or ISO text) as a plain UTC timestamp. #}
+{% macro to_ts(expr) -%}
+    cast(replace(left(cast({{ expr }} as {{ dbt.type_string() }}), 19), 'T', ' ') as timestamp)
+{%- endmacro %}
+
+{# `expr in (values...)`, never null (a null expr is in no list, so `not in_list` keeps it), or
+   false when the list is empty (SQL has no empty IN list). #}
+{% macro in_list(expr, values) -%}
+    {%- set values = values or [] -%}
+    {%- if values is string -%}{%- set values = values.split(',') -%}{%- endif -%}
+    {%- if values | length == 0 -%} (1 = 0)
+    {%- else -%} (coalesce({{ expr }}, '') in ({% for v in values %}'{{ (v | string | trim | lower) | replace("'", "''") }}'{% if not loop.last %}, {% endif %}{% endfor %}))
+    {%- endif -%}
+{%- endmacro %}
+
+{# The day EndDate-style rules compare with: var planning_date, else today. #}
+{% macro planning_date() -%}
+    {%- if var('planning_date') -%} cast('{{ var("planning_date") }}' as date)
+    {%- else -%} current_date
+    {%- endif -%}
+{%- endmacro %}
+
+{# Money as the planner takes it: 2 decimals; above 9,999,999.99 the value is 0 (seed 001). #}
+{% macro planner_money(expr) -%}
+    case when round(cast({{ expr }} as numeric(38, 6)), 2) > 9999999.99 then cast(0 as numeric(17, 2))
+         else cast(round(cast({{ expr }} as numeric(38, 6)), 2) as numeric(17, 2)) end
+{%- endmacro %}
+
+{# A whole quantity >= 1 (MOQ, lot size, part quantity): rounded up, null or < 1 -> 1. #}
+{% macro at_least_one(expr) -%}
+    cast(greatest(coalesce(ceil(cast({{ expr }} as numeric(38, 6))), 1), 1) as integer)
+{%- endmacro %}
+
+{# The unit_factors factor for an Exact unit code (1 when unit_filter is off or unit unlisted). #}
+{% macro unit_factor(unit_expr) -%}
+    {%- set factors = var('unit_factors') or {} -%}
+    {%- if var('unit_filter') and factors | length > 0 -%}
+    case lower(trim({{ unit_expr }}))
+        {%- for code, spec in factors.items() %}
+        when '{{ code | lower | trim }}' then cast({{ spec['factor'] }} as numeric(38, 6))
+        {%- endfor %}
+        else cast(1 as numeric(38, 6)) end
+    {%- else -%} cast(1 as numeric(38, 6))
+    {%- endif -%}
+{%- endmacro %}
+
+{# The converted unit name, only when unit conversion is on (stock_measurement_unit). #}
+{% macro converted_unit(unit_expr) -%}
+    {%- set factors = var('unit_factors') or {} -%}
+    {%- if var('unit_filter') and factors | length > 0 -%}
+    case lower(trim({{ unit_expr }}))
+        {%- for code, spec in factors.items() %}
+        when '{{ code | lower | trim }}' then '{{ spec["unit"] }}'
+        {%- endfor %}
+        else trim({{ unit_expr }}) end
+    {%- else -%} cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{# The row's tombstone time. target-duckdb writes _sdc_deleted_at only with add_metadata_columns
+   (target-postgres: add_record_metadata); without it no deletion is visible, and this is null. #}
+{% macro sdc_deleted_at(relation) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if '_sdc_deleted_at' in names -%} {{ to_ts('"_sdc_deleted_at"') }}
+    {%- else -%} cast(null as timestamp)
+    {%- endif -%}
+{%- endmacro %}
+
+{# A staging model's rows where a deleted row (a loader tombstone keeps only its key) gets back
+   the last live values its snapshot saw; deleted_at stays the tombstone's. #}
+{% macro with_last_live_values(staging, snapshot, key) -%}
+    {%- set columns = adapter.get_columns_in_relation(ref(staging)) if execute else [] -%}
+    select
+    {%- for column in columns %}
+        {%- set name = column.name | lower %}
+        {%- if name in (key, 'deleted_at') %}
+        current_row.{{ name }}
+        {%- else %}
+        case when current_row.deleted_at is not null and last_live.{{ key }} is not null
+             then last_live.{{ name }} else current_row.{{ name }} end as {{ name }}
+        {%- endif %}{{ ',' if not loop.last }}
+    {%- endfor %}
+    from {{ ref(staging) }} current_row
+    left join {{ ref(snapshot) }} last_live
+        on last_live.{{ key }} = current_row.{{ key }} and last_live.dbt_valid_to is null
+{%- endmacro %}

@@ -1,0 +1,21 @@
+select
+    "ID" as item_id,
+    cast("Division" as bigint) as division,
+    "Code" as code,
+    "SearchCode" as search_code,
+    "Description" as description,
+    "Barcode" as barcode,
+    trim("Unit") as unit_code,
+    lower(trim("ItemGroupCode")) as item_group_code,
+    trim("Class_01") as class_01,
+    trim("Class_02") as class_02,
+    coalesce(cast("IsPurchaseItem" as boolean), false) as is_purchase_item,
+    coalesce(cast("IsMakeItem" as integer), 0) = 1 as is_make_item,
+    coalesce(cast("IsOnDemandItem" as integer), 0) = 1 as is_on_demand_item,
+    coalesce(cast("IsStockItem" as boolean), false) as is_stock_item,
+    cast("CostPriceStandard" as double precision) as cost_price_standard,
+    {{ to_ts('"EndDate"') }} as end_date,
+    {{ to_ts('"Created"') }} as created_at,
+    {{ to_ts('"Modified"') }} as modified_at,
+    {{ sdc_deleted_at(source('exact', 'items')) }} as deleted_at
+from {{ source('exact', 'items') }}
