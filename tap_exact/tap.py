@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import typing as t
 from functools import cached_property
+from pathlib import Path
 
 import click
 from singer_sdk import Tap
@@ -25,6 +27,56 @@ if t.TYPE_CHECKING:
 EXIT_DAILY_LIMIT = 75
 # Authorisation refused or the token store unusable: a person must act (README, Exit codes).
 EXIT_AUTH = 1
+# The expected stops of a run: run_sync logs each in one "Stopped: ..." line.
+_EXPECTED_STOPS = (DailyLimitReached, AuthError)
+
+
+class _ExpectedStopFilter(logging.Filter):
+    """Drops the stream's "unhandled error" line when the error is one run_sync reports itself.
+
+    Stream._sync logs that ERROR line for any exception before re-raising it; for a daily-limit
+    or authorisation stop it would precede our own clear line and read like a crash. The filter
+    runs inside that ``except`` block, so the exception in flight tells which error it is.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno == logging.ERROR
+            and str(record.msg).startswith("An unhandled error occurred while syncing")
+            and isinstance(sys.exc_info()[1], _EXPECTED_STOPS)
+        )
+
+
+class _StateFile(click.ParamType):
+    """``--state FILE``: a missing or empty (whitespace-only) file is a first run, no state."""
+
+    name = "file"
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dict[str, t.Any] | None:
+        if value is None or isinstance(value, dict):
+            return value
+        path = Path(value)
+        try:
+            with click.open_file(str(value), encoding="utf-8") as file:  # "-" is stdin, as before
+                text = file.read()
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"--state {path}: cannot read the file ({exc})") from exc
+        if not text.strip():
+            return None
+        try:
+            state = json.loads(text)
+        except json.JSONDecodeError as exc:
+            # Position only, never the content: a state file may hold business values.
+            raise click.ClickException(
+                f"--state {path} is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from exc
+        if not isinstance(state, dict):
+            raise click.ClickException(f"--state {path} is not a JSON object")
+        return state
 
 
 class TapExact(Tap):
@@ -80,6 +132,9 @@ class TapExact(Tap):
         saved STATE and exit code 75 (see :meth:`invoke` for why it is not a hook of the SDK).
         """
         code = 0
+        stop_filter = _ExpectedStopFilter()
+        for stream in self.streams.values():
+            stream.logger.addFilter(stop_filter)
         try:
             self.sync_all()
         except DailyLimitReached as exc:
@@ -117,13 +172,22 @@ class TapExact(Tap):
         self.logger.info("Sync summary:\n%s", runtime.progress.summary(calls))
 
     @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command; ``--state`` parsed by :class:`_StateFile` (missing/empty: none)."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if param.name == "state":
+                param.type = _StateFile()
+        return command
+
+    @classmethod
     def invoke(  # type: ignore[override]
         cls,
         *,
         about: bool = False,
         about_format: str | None = None,
         config: t.Any = None,
-        state: t.IO[str] | None = None,
+        state: dict[str, t.Any] | None = None,
         catalog: t.IO[str] | None = None,
     ) -> None:
         # Tap.invoke with run_sync in place of sync_all. singer-sdk 0.54 has no hook for this:
@@ -134,7 +198,7 @@ class TapExact(Tap):
         cls.print_version(print_fn=cls.logger.info)
         tap = cls(
             config=getattr(config, "config", None),
-            state=None if state is None else json.loads(state.read()),
+            state=state,  # parsed by _StateFile
             catalog=None if catalog is None else json.loads(catalog.read()),
             parse_env_config=bool(getattr(config, "parse_env", False)),
             validate_config=True,

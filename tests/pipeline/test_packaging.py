@@ -30,6 +30,16 @@ def test_wheel_contains_the_registry(tmp_path: Path) -> None:
     scripts = zipfile.ZipFile(wheels[0]).read(entry_points).decode()
     for command in ("tap-exact", "target-exact", "exact-sandbox", "exact-auth"):
         assert f"{command} =" in scripts
+    # The Apache-2.0 text travels with the wheel, named in its metadata.
+    licence = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
+    text = (ROOT / "LICENSE").read_bytes()
+    assert zipfile.ZipFile(wheels[0]).read(licence) == text
+    assert b"Apache License\n                           Version 2.0, January 2004" in text
+    assert b"END OF TERMS AND CONDITIONS" in text
+    metadata = zipfile.ZipFile(wheels[0]).read(
+        next(n for n in names if n.endswith(".dist-info/METADATA"))
+    ).decode()
+    assert "License-Expression: Apache-2.0" in metadata and "License-File: LICENSE" in metadata
 
 
 def test_python_m_tap_exact_about() -> None:
