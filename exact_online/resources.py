@@ -5,7 +5,7 @@ A resource class is assembled per entity on first use from the operation mixins 
 360 classes at import). An operation the entity lacks is absent: ``client.items.sync_timestamp``
 raises ``AttributeError`` saying which endpoints Exact has. The mixins only run plans from
 :mod:`exact_online.operations` through the client's public methods and convert the rows with
-:mod:`exact_online.records`; an async twin keeps the plans and swaps these few lines of I/O.
+:mod:`exact_online.records`; :mod:`exact_online.async_resources` runs the same plans, awaited.
 """
 
 from __future__ import annotations
