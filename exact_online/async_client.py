@@ -2,7 +2,8 @@
 
 The same public methods and semantics (the sans-I/O :func:`.core.exchange` decides; this module
 only performs its actions): ``await client.get_page(...)``, ``async for page in
-client.iter_pages(...)``. Needs the ``[async]`` extra (httpx).
+client.iter_pages(...)``, and the same resources (:mod:`.async_resources`):
+``await client.items.list(division)``. Needs the ``[async]`` extra (httpx).
 
 - Calls of one division are sequential (an ``asyncio.Lock`` per division: Exact asks for that);
   different divisions run concurrently.
@@ -24,6 +25,7 @@ from typing import Any
 
 import requests
 
+from exact_online.async_resources import AsyncResourceAccess
 from exact_online.async_transport import (
     TRANSPORT_ERRORS,
     as_requests_response,
@@ -73,7 +75,7 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 _ASYNC_ONLY = ("http_client", "sleep", "debug")
 
 
-class AsyncExactClient(ClientBase):
+class AsyncExactClient(ClientBase, AsyncResourceAccess):
     """Exact Online over REST for asyncio: the sync client's behaviour, awaited.
 
     ``http_client``: an ``httpx.AsyncClient`` of your own (its transport, event hooks, proxies are

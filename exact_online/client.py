@@ -17,7 +17,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,9 +50,8 @@ from exact_online.errors import (
 )
 from exact_online.odata import Query
 from exact_online.ratelimit import RateLimiter
-from exact_online.records import Case, RecordKind
 from exact_online.registry import Endpoint, Entity
-from exact_online.resources import Resources
+from exact_online.resources import ResourceAccess
 from exact_online.retry import TRANSPORT_ERRORS, RetryPolicy, request_was_sent
 from exact_online.settings import (
     DEFAULT_BASE_URL,
@@ -71,7 +69,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_USER_AGENT", "ExactClient", "base_url_from_config"]
 
 
-class ExactClient(ClientBase):
+class ExactClient(ClientBase, ResourceAccess):
     """Exact Online over REST: auth, rate limits, retries, paging and decoding in one place.
 
     ``retry_policy`` is the retry schedule of every call; each operation takes ``retries=`` (a
@@ -211,23 +209,6 @@ class ExactClient(ClientBase):
 
     def close(self) -> None:
         self.session.close()
-
-    # ---- resources (exact_online.resources): client.purchase_orders, client.items, … -------
-
-    @cached_property
-    def resources(self) -> Resources:
-        """Every entity's resource by stream name; records as PascalCase Structs."""
-        return Resources(self)
-
-    def resource_view(self, *, case: Case = "pascal", records: RecordKind = "struct") -> Resources:
-        """The resources with records in ``case`` (``"snake"``), as Structs or ``"dict"``."""
-        return Resources(self, case=case, records=records)
-
-    def __getattr__(self, name: str) -> Any:
-        # Only called for names not found otherwise: the entity resources, built on first use.
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.resources, name)
 
     def __enter__(self) -> ExactClient:
         return self

@@ -18,15 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import msgspec
+
 from exact_online.errors import ExactError
 from exact_online.mandatory_filter import is_accepted, scope_for
 from exact_online.odata import Query, and_, compare, literal
-from exact_online.records import Case, exact_names, unknown_field
+from exact_online.records import Case, exact_names, to_wire, unknown_field
 from exact_online.registry import Endpoint, Entity
 
 FilterSpec = str | Mapping[str, Any] | None
 OPERATORS = ("eq", "ne", "gt", "ge", "lt", "le")
 QUERYABLE: tuple[str, ...] = ("plain", "bulk", "function", "current")
+ALL_OPERATIONS = frozenset(
+    {"list", "iter", "count", "get", "create", "update", "delete", "sync", "sync_timestamp",
+     "sync_by_modified"}
+)
 
 
 class SyncResult(NamedTuple):
@@ -59,6 +65,14 @@ class Call:
     @property
     def path(self) -> str:
         return f"{self.endpoint.path}/$count" if self.count else self.endpoint.path
+
+    @property
+    def params(self) -> dict[str, str] | None:
+        return self.query.params() if self.query else None
+
+    @property
+    def select(self) -> list[str] | None:
+        return self.query.select if self.query else None
 
 
 # ---- which operations an entity has -------------------------------------------------------------
@@ -218,6 +232,30 @@ def write_call(method: str, entity: Entity, division: int, *, key: Any = None,
     return Call(method, plain, division, key=key, body=body)
 
 
+def create_call(entity: Entity, division: int, record: Mapping[str, Any] | msgspec.Struct, *,
+                case: Case) -> Call:
+    """POST of ``record`` (a mapping or Struct in ``case``); unknown names fail here."""
+    plain = entity.plain
+    assert plain is not None
+    return write_call("POST", entity, division, body=to_wire(record, entity, plain, case=case))
+
+
+def update_call(entity: Entity, division: int, key: Any,
+                changes: Mapping[str, Any] | msgspec.Struct, *, case: Case) -> Call:
+    """PUT of the changed fields (a mapping or Struct in ``case``)."""
+    plain = entity.plain
+    assert plain is not None
+    return write_call("PUT", entity, division, key=key,
+                      body=to_wire(changes, entity, plain, case=case))
+
+
+def sync_timestamp_name(entity: Entity) -> str:
+    """The ``endPoint`` parameter of ``read/sync/Sync/SyncTimestamp`` for this entity."""
+    name = entity.sync_timestamp_endpoint
+    assert name is not None
+    return name
+
+
 def sync_call(entity: Entity, division: int, timestamp: int, *,
               select: Sequence[str] | None = None, case: Case = "pascal") -> Call:
     """``Timestamp gt n`` on the ``/sync/`` endpoint (Exact's first call is ``gt 1``)."""
@@ -257,6 +295,12 @@ def sync_result(rows: list[dict[str, Any]], timestamp: int, has_more: bool,
     return SyncResult(records, high, has_more)
 
 
+def modified_result(rows: list[dict[str, Any]], since: datetime | None,
+                    records: list[Any]) -> ModifiedResult:
+    """``records`` (``rows`` converted) with the highest ``Modified``: where to go on from."""
+    return ModifiedResult(records, last_modified(rows, since))
+
+
 def last_modified(rows: list[dict[str, Any]], since: datetime | None) -> datetime | None:
     high = since
     for row in rows:
@@ -264,6 +308,11 @@ def last_modified(rows: list[dict[str, Any]], since: datetime | None) -> datetim
         if isinstance(modified, datetime) and (high is None or modified > high):
             high = modified
     return high
+
+
+def check_count(response: Any) -> int:
+    """``check_body`` of a ``$count`` request: a garbled answer is retried like any other."""
+    return parse_count(response.content)
 
 
 def parse_count(body: bytes) -> int:

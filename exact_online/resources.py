@@ -5,7 +5,7 @@ A resource class is assembled per entity on first use from the operation mixins 
 360 classes at import). An operation the entity lacks is absent: ``client.items.sync_timestamp``
 raises ``AttributeError`` saying which endpoints Exact has. The mixins only run plans from
 :mod:`exact_online.operations` through the client's public methods and convert the rows with
-:mod:`exact_online.records`; an async twin keeps the plans and swaps these few lines of I/O.
+:mod:`exact_online.records`; :mod:`exact_online.async_resources` runs the same plans, awaited.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, ClassVar, Protocol
 
 import msgspec
@@ -26,7 +26,6 @@ from exact_online.records import (
     check_case,
     record_type,
     to_records,
-    to_wire,
 )
 from exact_online.registry import Endpoint, Entity, load_registry
 
@@ -54,20 +53,24 @@ class ResourceClient(Protocol):
     @property
     def sync_timestamp(self) -> Callable[..., int]: ...
 
-__all__ = ["ModifiedResult", "Resource", "Resources", "SyncResult", "resource_class"]
+__all__ = [
+    "ModifiedResult", "Resource", "ResourceAccess", "ResourceBase", "Resources", "SyncResult",
+    "assemble", "resource_class",
+]
 
 SyncResult = ops.SyncResult
 ModifiedResult = ops.ModifiedResult
 Record = Any  # a Struct of exact_online.records, or a dict with records="dict"
 
 
-class Resource:
-    """The operations of one entity; subclasses made by :func:`resource_class` add them."""
+class ResourceBase:
+    """One entity's resource without I/O: its operations' names, record types and conversion
+    (shared by these sync resources and :mod:`exact_online.async_resources`)."""
 
     entity: ClassVar[Entity]
     operations: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, client: ResourceClient, *, case: Case = "pascal",
+    def __init__(self, client: Any, *, case: Case = "pascal",
                  records: RecordKind = "struct") -> None:
         self.client = client
         self.case = check_case(case)
@@ -79,7 +82,7 @@ class Resource:
         return f"<{self.entity.stream}: {self.entity.qualified_name} {sorted(self.operations)}>"
 
     def __getattr__(self, name: str) -> Any:
-        if name in _ALL_OPERATIONS:
+        if name in ops.ALL_OPERATIONS:
             raise AttributeError(ops.missing_operation(self.entity, name))
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
 
@@ -88,19 +91,19 @@ class Resource:
         ep = self.entity.endpoints[kind] if kind else next(iter(self.entity.endpoints.values()))
         return record_type(self.entity, ep, self.case)
 
-    # ---- I/O shared by the mixins (the part an async twin replaces) -----------------------------
-
-    @property
-    def _plain(self) -> Endpoint:
-        assert self.entity.plain is not None
-        return self.entity.plain
-
     def _convert(self, rows: list[dict[str, Any]], endpoint: Endpoint) -> list[Record]:
         return to_records(rows, self.entity, endpoint, case=self.case, kind=self.records)
 
+
+class Resource(ResourceBase):
+    """A sync resource: the mixins below add the entity's operations."""
+
+    client: ResourceClient
+
+    # ---- I/O shared by the mixins (the part the async twin replaces) ----------------------------
+
     def _page(self, call: ops.Call) -> tuple[list[dict[str, Any]], bool]:
-        params = call.query.params() if call.query else None
-        page = self.client.get_page(call.path, division=call.division, params=params,
+        page = self.client.get_page(call.path, division=call.division, params=call.params,
                                     endpoint=call.endpoint)
         return page.records, bool(page.next_url)
 
@@ -129,19 +132,17 @@ class _Query(Resource):
         call = ops.read_call(self.entity, division, filter=filter, select=select,
                              orderby=orderby, expand=expand, params=params, case=self.case,
                              prefer_bulk=True)
-        page = self.client.iter_pages(call.path, division=division, query=call.query,
-                                      endpoint=call.endpoint)
-        for chunk in page:
-            yield from self._convert(chunk.records, call.endpoint)
+        for page in self.client.iter_pages(call.path, division=division, query=call.query,
+                                           endpoint=call.endpoint):
+            yield from self._convert(page.records, call.endpoint)
 
 
 class _Count(Resource):
     def count(self, division: int, *, filter: ops.FilterSpec = None) -> int:
         """``GET …/Entity/$count`` (one call): the number of matching rows."""
         call = ops.read_call(self.entity, division, filter=filter, case=self.case, count=True)
-        params = call.query.params() if call.query else None
-        resp = self.client.request("GET", call.path, division=division, params=params,
-                                   check_body=lambda r: ops.parse_count(r.content))
+        resp = self.client.request("GET", call.path, division=division, params=call.params,
+                                   check_body=ops.check_count)
         return ops.parse_count(resp.content)
 
 
@@ -150,16 +151,14 @@ class _Get(Resource):
             select: Sequence[str] | None = None) -> Record | None:
         """The record with this key (the plain endpoint's: ``PurchaseOrderID``), or None."""
         call = ops.get_call(self.entity, division, key, select=select, case=self.case)
-        row = self.client.get_one(call.endpoint, key, division=division,
-                                  select=call.query.select if call.query else None)
+        row = self.client.get_one(call.endpoint, key, division=division, select=call.select)
         return None if row is None else self._convert([row], call.endpoint)[0]
 
 
 class _Create(Resource):
     def create(self, division: int, record: Mapping[str, Any] | msgspec.Struct) -> Record:
         """POST; returns the created record. Unknown field names fail before the request."""
-        call = ops.write_call("POST", self.entity, division,
-                              body=to_wire(record, self.entity, self._plain, case=self.case))
+        call = ops.create_call(self.entity, division, record, case=self.case)
         created = self.client.post(call.path, call.body or {}, division=division)
         return self._convert([created], call.endpoint)[0]
 
@@ -168,8 +167,7 @@ class _Update(Resource):
     def update(self, division: int, key: Any,
                changes: Mapping[str, Any] | msgspec.Struct) -> None:
         """PUT the changed fields (Exact answers 204: nothing is returned)."""
-        call = ops.write_call("PUT", self.entity, division, key=key,
-                              body=to_wire(changes, self.entity, self._plain, case=self.case))
+        call = ops.update_call(self.entity, division, key, changes, case=self.case)
         self.client.put(call.path, key, call.body or {}, division=division)
 
 
@@ -191,9 +189,7 @@ class _Sync(Resource):
 class _SyncTimestamp(Resource):
     def sync_timestamp(self, division: int, since: datetime) -> int:
         """The Timestamp from which :meth:`sync` reads the changes since ``since``."""
-        name = self.entity.sync_timestamp_endpoint
-        assert name is not None
-        return self.client.sync_timestamp(division, name, since)
+        return self.client.sync_timestamp(division, ops.sync_timestamp_name(self.entity), since)
 
 
 class _SyncByModified(Resource):
@@ -202,7 +198,7 @@ class _SyncByModified(Resource):
         """Every row with ``Modified >= since`` (all pages) and the highest ``Modified``."""
         call = ops.modified_call(self.entity, division, since, select=select, case=self.case)
         rows = list(self._rows(call))
-        return ModifiedResult(self._convert(rows, call.endpoint), ops.last_modified(rows, since))
+        return ops.modified_result(rows, since, self._convert(rows, call.endpoint))
 
 
 _MIXINS: tuple[tuple[str, type[Resource]], ...] = (
@@ -216,32 +212,37 @@ _MIXINS: tuple[tuple[str, type[Resource]], ...] = (
     ("sync_timestamp", _SyncTimestamp),
     ("sync_by_modified", _SyncByModified),
 )
-_ALL_OPERATIONS = frozenset(
-    {"list", "iter", "count", "get", "create", "update", "delete", "sync", "sync_timestamp",
-     "sync_by_modified"}
-)
+
+
+def assemble(entity: Entity, mixins: Sequence[tuple[str, type[ResourceBase]]],
+             base: type[ResourceBase], module: str, prefix: str = "") -> type[ResourceBase]:
+    """A class of ``base`` with the mixins of the operations ``entity`` supports."""
+    supported = ops.operations(entity)
+    bases = [mixin for op, mixin in mixins if op in supported]
+    name = prefix + "".join(part.capitalize() for part in entity.stream.split("_")) + "Resource"
+    attrs = {"__module__": module, "__doc__": f"{entity.qualified_name}: "
+             f"{', '.join(sorted(supported))}", "entity": entity, "operations": supported}
+    return type(name, tuple(bases) or (base,), attrs)
 
 
 @cache
-def resource_class(entity: Entity) -> type[Resource]:
+def resource_class(entity: Entity) -> type[ResourceBase]:
     """The resource class of one entity: the mixins of the operations it supports."""
-    supported = ops.operations(entity)
-    bases = [mixin for op, mixin in _MIXINS if op in supported]
-    name = "".join(part.capitalize() for part in entity.stream.split("_")) + "Resource"
-    attrs = {"__module__": __name__, "__doc__": f"{entity.qualified_name}: "
-             f"{', '.join(sorted(supported))}", "entity": entity, "operations": supported}
-    return type(name, tuple(bases) or (Resource,), attrs)
+    return assemble(entity, _MIXINS, Resource, __name__)
 
 
 class Resources:
     """Every entity's resource by stream name, built on first use (``client.purchase_orders``)."""
 
-    def __init__(self, client: ResourceClient, *, case: Case = "pascal",
+    def __init__(self, client: Any, *, case: Case = "pascal",
                  records: RecordKind = "struct") -> None:
         self._client = client
         self._case = check_case(case)
         self._records = records
-        self._built: dict[str, Resource] = {}
+        self._built: dict[str, ResourceBase] = {}
+
+    def _class_of(self, entity: Entity) -> type[ResourceBase]:
+        return resource_class(entity)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -259,9 +260,31 @@ class Resources:
             close = difflib.get_close_matches(stream, [e.stream for e in registry.entities], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise AttributeError(f"no Exact entity named {stream!r}{hint}")
-        built = resource_class(entity)(self._client, case=self._case, records=self._records)
+        built = self._class_of(entity)(self._client, case=self._case, records=self._records)
         self._built[stream] = built
         return built
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *(e.stream for e in load_registry().entities)})
+
+
+class ResourceAccess:
+    """``client.items``, ``client.resources``, ``client.resource_view(...)`` for a client class;
+    ``resources_type`` says which resources (sync or async) it builds."""
+
+    resources_type: ClassVar[type[Resources]] = Resources
+
+    @cached_property
+    def resources(self) -> Resources:
+        """Every entity's resource by stream name; records as PascalCase Structs."""
+        return self.resources_type(self)
+
+    def resource_view(self, *, case: Case = "pascal", records: RecordKind = "struct") -> Resources:
+        """The resources with records in ``case`` (``"snake"``), as Structs or ``"dict"``."""
+        return self.resources_type(self, case=case, records=records)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called for names not found otherwise: the entity resources, built on first use.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.resources, name)
