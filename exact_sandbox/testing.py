@@ -248,9 +248,10 @@ class SandboxServer:
     def move_division(self, division: int) -> None:
         self.control("POST", f"divisions/{division}/move")
 
-    def access_token(self) -> str:
-        """A fresh access token from a NEW authorization-code chain (leaves the config's chain
-        alone)."""
+    def token_pair(self) -> dict[str, Any]:
+        """The token answer of a NEW authorization-code chain (access_token, refresh_token,
+        expires_in): what an OAuth flow such as HotGlue's puts in a config. The config's own chain
+        is left alone."""
         cfg = self.config
         r = requests.get(
             f"{self.base_url}/api/oauth2/auth",
@@ -278,7 +279,11 @@ class SandboxServer:
             verify=self.verify,
         )
         t.raise_for_status()
-        return str(t.json()["access_token"])
+        return dict(t.json())
+
+    def access_token(self) -> str:
+        """A fresh access token from a NEW authorization-code chain."""
+        return str(self.token_pair()["access_token"])
 
     def session(self, json_format: bool = True) -> requests.Session:
         """A plain requests session with a fresh bearer token (own auth chain)."""

@@ -7,34 +7,10 @@ import json
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from .conftest import expected_count, run_tap
-
-REDIRECT = "http://127.0.0.1/cb"
-
-
-def _token_pair(sb: Any) -> dict[str, Any]:
-    """A new authorization-code chain: what HotGlue's OAuth flow would have put in the config."""
-    cfg = sb.config
-    auth = requests.get(
-        f"{sb.base_url}/api/oauth2/auth",
-        params={"client_id": cfg["client_id"], "redirect_uri": REDIRECT,
-                "response_type": "code", "state": "t"},
-        allow_redirects=False, timeout=30,
-    )
-    code = parse_qs(urlsplit(auth.headers["Location"]).query)["code"][0]
-    answer = requests.post(
-        f"{sb.base_url}/api/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-              "client_id": cfg["client_id"], "client_secret": cfg["client_secret"]},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return dict(answer.json())
 
 
 @pytest.mark.parametrize("absolute", [True, False], ids=["epoch", "relative"])
@@ -42,7 +18,7 @@ def test_access_token_seeds_empty_store(
     fresh_sandbox: Any, tmp_path: Path, absolute: bool
 ) -> None:
     sb = fresh_sandbox(no_rate_limits=True)
-    pair = _token_pair(sb)
+    pair = sb.token_pair()
     # HotGlue writes expires_in as an epoch; Exact's own answer has seconds ("600").
     expires_in: Any = int(time.time()) + 600 if absolute else pair["expires_in"]
     store = tmp_path / "tokens.json"
@@ -86,7 +62,7 @@ def test_config_newer_than_store_wins(fresh_sandbox: Any, tmp_path: Path) -> Non
     store = Path(sb.config["token_store_path"])
     first = run_tap(sb, tmp_path, ["vat_codes"])
     assert first.returncode == 0, first.stderr[-3000:]
-    pair = _token_pair(sb)
+    pair = sb.token_pair()
     sb.reset_calls()
     # +601: a whole-second epoch later than the store's expiry (issued before now, + 600 s)
     run = run_tap(

@@ -11,36 +11,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from exact_sandbox.testing import SandboxServer
 from target.helpers import Run, target_config
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-REDIRECT = "http://127.0.0.1/cb"
-
-
-def fresh_pair(sb: SandboxServer) -> dict[str, Any]:
-    """A new authorization-code chain, as HotGlue's OAuth flow puts it in the config."""
-    cfg = sb.config
-    auth = requests.get(
-        f"{sb.base_url}/api/oauth2/auth",
-        params={"client_id": cfg["client_id"], "redirect_uri": REDIRECT,
-                "response_type": "code", "state": "t"},
-        allow_redirects=False, timeout=30,
-    )
-    code = parse_qs(urlsplit(auth.headers["Location"]).query)["code"][0]
-    answer = requests.post(
-        f"{sb.base_url}/api/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-              "client_id": cfg["client_id"], "client_secret": cfg["client_secret"]},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return dict(answer.json())
 
 
 @pytest.mark.parametrize("absolute", [True, False], ids=["epoch", "relative"])
@@ -51,7 +28,7 @@ def test_fresh_hotglue_token_is_used_not_refreshed(
     absolute: bool,
 ) -> None:
     sb = fresh_sandbox(no_rate_limits=True)
-    pair = fresh_pair(sb)
+    pair = sb.token_pair()
     store = tmp_path / "store" / "tokens.json"
     expires_in: Any = int(time.time()) + 600 if absolute else pair["expires_in"]
     config = target_config(
@@ -92,7 +69,7 @@ def test_too_early_refresh_without_a_valid_token_stops_with_a_clear_message(
     # Only the refresh token of a pair minted moments ago: Exact refuses the refresh as too early
     # and there is no access token to keep using. The record's result says what to do.
     sb = fresh_sandbox(no_rate_limits=True)
-    pair = fresh_pair(sb)
+    pair = sb.token_pair()
     config = target_config(
         sb, token_store_path=str(tmp_path / "tokens.json"), refresh_token=pair["refresh_token"]
     )
