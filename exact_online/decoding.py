@@ -114,10 +114,6 @@ def _to_local_datetime(v: Any) -> datetime:
     raise ValueError(f"not a date: {v!r}")
 
 
-def _to_str(v: Any) -> Any:
-    return v
-
-
 _BY_EDM: dict[str, Converter] = {
     "Edm.DateTime": _to_datetime,
     "Edm.DateTimeOffset": _to_datetime,

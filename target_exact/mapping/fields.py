@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -168,23 +168,6 @@ def json_list(value: Any, field: str) -> list[dict[str, Any]]:
     return [dict(item) for item in value]
 
 
-def json_object(value: Any, field: str) -> dict[str, Any] | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            raise RecordError(field, "is not valid JSON") from None
-    if isinstance(value, list):
-        value = value[0] if value else None
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise RecordError(field, "must be an object")
-    return dict(value)
-
-
 def first(record: Mapping[str, Any], *names: str) -> tuple[str, Any]:
     """The first of several alias fields that has a value: (name, value)."""
     for name in names:
@@ -192,10 +175,6 @@ def first(record: Mapping[str, Any], *names: str) -> tuple[str, Any]:
         if value is not None and value != "":
             return name, value
     return names[0], None
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _short_text(value: Any) -> str:
