@@ -25,9 +25,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy exact_online tap_exact target_exact exact_sandbox
 
-# exact_online/data/registry.json from the in-repo reference/ (refresh that: scripts/vendor_reference.py)
-registry:
+# exact_online/data/registry.json from the in-repo reference/ (refresh that: scripts/vendor_reference.py),
+# then the IDE types generated from it (exact_online/models.pyi)
+registry: install
 	$(PYTHON) scripts/vendor_registry.py
+	$(PY) -m scripts.generate_stubs
 
 demo: install
 	$(PY) scripts/demo.py

@@ -56,6 +56,7 @@ from exact_online.core import (
 )
 from exact_online.decoding import Page, decode_response
 from exact_online.errors import NotFound
+from exact_online.models import AsyncEntityResources
 from exact_online.odata import Query
 from exact_online.ratelimit import RateLimiter
 from exact_online.registry import Endpoint, Entity
@@ -75,7 +76,7 @@ AsyncSleep = Callable[[float], Awaitable[None]]
 _ASYNC_ONLY = ("http_client", "sleep", "debug")
 
 
-class AsyncExactClient(ClientBase, AsyncResourceAccess):
+class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
     """Exact Online over REST for asyncio: the sync client's behaviour, awaited.
 
     ``http_client``: an ``httpx.AsyncClient`` of your own (its transport, event hooks, proxies are

@@ -48,6 +48,7 @@ from exact_online.decoding import Page, decode_response
 from exact_online.errors import (
     NotFound,
 )
+from exact_online.models import EntityResources
 from exact_online.odata import Query
 from exact_online.ratelimit import RateLimiter
 from exact_online.registry import Endpoint, Entity
@@ -69,7 +70,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_USER_AGENT", "ExactClient", "base_url_from_config"]
 
 
-class ExactClient(ClientBase, ResourceAccess):
+class ExactClient(ClientBase, EntityResources, ResourceAccess):
     """Exact Online over REST: auth, rate limits, retries, paging and decoding in one place.
 
     ``retry_policy`` is the retry schedule of every call; each operation takes ``retries=`` (a

@@ -98,17 +98,31 @@ def exact_names(endpoint: Endpoint, case: Case) -> dict[str, str]:
 
 
 def type_name(entity: Entity, endpoint: Endpoint) -> str:
-    """``PurchaseOrders`` (plain), ``PurchaseOrdersSync``, ``ItemsBulk``: one per endpoint."""
+    """``PurchaseOrders`` (plain), ``PurchaseOrdersSync``, ``ItemsBulk``: one per endpoint.
+
+    Unique across the registry (the names in ``exact_online.models``): an entity whose name is
+    taken by another service (crm and logistics ``ReasonCodes``) is named from its stream,
+    ``CrmReasonCodes``, as the tap's stream is.
+    """
     suffix = "" if endpoint.kind in ("plain", "function", "current") else endpoint.kind.title()
-    return f"{entity.name}{suffix}"
+    base = entity.name
+    if entity.stream != snake_case(entity.name):
+        base = "".join(part.capitalize() for part in entity.stream.split("_"))
+    return f"{base}{suffix}"
 
 
-@cache
 def record_type(entity: Entity, endpoint: Endpoint, case: Case = "pascal") -> type[msgspec.Struct]:
     """The Struct of ``endpoint``'s records (every field optional: ``$select`` picks some).
 
     Expanded line collections (``PurchaseOrderLines``) are lists of the line entity's Struct.
+    One class per endpoint and case, however it is asked for (``isinstance`` holds between
+    ``exact_online.models`` and the resources' records).
     """
+    return _record_type(entity, endpoint, case)
+
+
+@cache
+def _record_type(entity: Entity, endpoint: Endpoint, case: Case) -> type[msgspec.Struct]:
     names = attribute_names(endpoint, case)
     fields = [(names[fl.name], _field_type(fl, endpoint, case) | None, None)
               for fl in named_fields(endpoint)]
