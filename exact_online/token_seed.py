@@ -2,7 +2,7 @@
 
 The config may carry ``access_token`` + ``expires_in`` + ``refresh_token`` (HotGlue's keys; the
 tap and target write them back there too, see :mod:`exact_online.config_tokens`). The rule
-(:func:`~exact_online.config_tokens.config_is_newer`, documented in the README):
+(:func:`~exact_online.config_tokens.config_is_newer`, documented in docs/authorisation.md):
 
 - empty store → the config's pair seeds it (a fresh container), so a token minted moments ago is
   used, not refreshed: Exact refuses a refresh within ~570 s of the last one, and every refresh

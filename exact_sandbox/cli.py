@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--daily-limit", type=int, default=5000)
     s.add_argument("--token-calls-per-day", type=int, default=200)
     s.add_argument("--access-token-ttl", type=float, default=600.0, help="seconds (Exact: 600)")
-    s.add_argument("--faults", default="", help="fault SPEC, see README.md 'Fault injection'")
+    s.add_argument("--faults", default="", help="fault SPEC, see docs/sandbox.md 'Fault injection'")
     s.add_argument("--log-level", default="WARNING")
     st = sub.add_parser("stats", help="print row counts as JSON")
     st.add_argument("--data", required=True)

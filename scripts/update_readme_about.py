@@ -1,9 +1,10 @@
-"""Regenerate the settings tables in README.md from the plugins' own `--about --format markdown`.
+"""Regenerate the settings tables in docs/configuration.md from the plugins' own `--about --format
+markdown` (the README links there, which keeps it a short landing page).
 
-    .venv/bin/python scripts/update_readme_about.py          # rewrite README.md in place
-    .venv/bin/python scripts/update_readme_about.py --check  # exit 1 when README.md is stale
+    .venv/bin/python -m scripts.update_readme_about          # rewrite the page in place
+    .venv/bin/python -m scripts.update_readme_about --check  # exit 1 when it is stale
 
-The README keeps the generated text between marker comments (<!-- tap-about:start --> ...
+The page keeps the generated text between marker comments (<!-- tap-about:start --> ...
 <!-- tap-about:end --> and the same for target-about); everything outside them is left alone.
 tests/pipeline/test_about_docs.py runs the same comparison.
 """
@@ -20,12 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
+TARGET = ROOT / "docs" / "configuration.md"
 
 # marker name -> console script
 BLOCKS = {"tap-about": "tap-exact", "target-about": "target-exact"}
-# The blocks sit under "### tap-exact" / "### target-exact": their own headings go below that.
-HEADING_SHIFT = 3
+# The blocks sit under "## tap-exact" / "## target-exact": their own headings go below that.
+HEADING_SHIFT = 2
 
 
 def executable(name: str) -> str:
@@ -82,7 +83,7 @@ def render(text: str, generated: dict[str, str]) -> str:
     for name, content in generated.items():
         pattern = marker_pattern(name)
         if not pattern.search(text):
-            raise ValueError(f"README.md has no <!-- {name}:start --> / <!-- {name}:end -->")
+            raise ValueError(f"no <!-- {name}:start --> / <!-- {name}:end --> markers")
         text = pattern.sub(_replacement(content), text, count=1)
     return text
 
@@ -107,20 +108,20 @@ def write_atomically(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether README is stale")
-    parser.add_argument("--readme", type=Path, default=README)
+    parser.add_argument("--check", action="store_true", help="only report staleness")
+    parser.add_argument("--file", type=Path, default=TARGET)
     args = parser.parse_args(argv)
 
-    current = args.readme.read_text(encoding="utf-8")
+    current = args.file.read_text(encoding="utf-8")
     updated = render(current, generate_all())
     if updated == current:
-        print(f"{args.readme.name}: --about tables are up to date")
+        print(f"{args.file.name}: --about tables are up to date")
         return 0
     if args.check:
-        print(f"{args.readme.name}: --about tables are stale; run scripts/update_readme_about.py")
+        print(f"{args.file.name}: --about tables are stale; run scripts/update_readme_about.py")
         return 1
-    write_atomically(args.readme, updated)
-    print(f"{args.readme.name}: --about tables regenerated")
+    write_atomically(args.file, updated)
+    print(f"{args.file.name}: --about tables regenerated")
     return 0
 
 

@@ -36,7 +36,7 @@ from tap_exact.schema_source import REGISTRY_SCHEMAS
 if TYPE_CHECKING:
     from exact_online.auth import ExactOAuthAuthenticator
 
-DIVISION_KEY = "Division"  # partition context key == the record field, see README.md
+DIVISION_KEY = "Division"  # partition context key == the record field, see docs/tap.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
 
 

@@ -3,7 +3,7 @@
 Each ``map_*`` takes the record and a :class:`Resolve` (ids behind codes and names) and returns
 a :class:`Mapped`. Field names follow hotgluexyz/target-exact, including its name-based fields
 (``customer_name``, ``supplierName``, ``productName``, ``accountName``: exact-match lookups that
-fail the record when nothing or more than one row matches); aliases in the README.
+fail the record when nothing or more than one row matches); aliases in docs/target.md.
 """
 
 from __future__ import annotations

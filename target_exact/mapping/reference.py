@@ -18,7 +18,7 @@ import unicodedata
 
 from target_exact.mapping.fields import RecordError
 
-# Exact field -> the characters it holds (as this target assumes them; see the README).
+# Exact field -> the characters it holds (as this target assumes them; docs/target.md, Idempotency).
 MAX_LENGTH = {"YourRef": 30, "Description": 60, "Code": 30}
 _REFUSED = {"Cc": "a control character", "Cs": "a lone surrogate"}
 

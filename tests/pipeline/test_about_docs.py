@@ -1,4 +1,5 @@
-"""README's settings tables are exactly what the plugins' `--about --format markdown` prints."""
+"""docs/configuration.md's settings tables are exactly what the plugins' `--about --format markdown`
+prints, and the README links there."""
 
 from __future__ import annotations
 
@@ -22,13 +23,18 @@ def updater() -> ModuleType:
 
 
 @pytest.mark.parametrize("block", ["tap-about", "target-about"])
-def test_readme_about_tables_are_current(block: str) -> None:
+def test_configuration_about_tables_are_current(block: str) -> None:
     module = updater()
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    current = module.block(readme, block)
-    assert current is not None, f"README.md lacks the <!-- {block}:start/end --> markers"
+    page = module.TARGET.read_text(encoding="utf-8")
+    current = module.block(page, block)
+    assert current is not None, f"docs/configuration.md lacks <!-- {block}:start/end -->"
     expected = module.about_markdown(module.BLOCKS[block])
-    assert current == expected, "README is stale: run scripts/update_readme_about.py"
+    assert current == expected, "docs/configuration.md is stale: run scripts/update_readme_about.py"
+
+
+def test_readme_links_the_generated_tables() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "(docs/configuration.md)" in readme
 
 
 def test_render_replaces_only_between_markers(tmp_path: Path) -> None:

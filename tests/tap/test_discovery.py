@@ -69,7 +69,7 @@ def test_about_lists_every_config_key_with_secrets_marked() -> None:
 
 
 def test_about_markdown_has_a_description(capsys: pytest.CaptureFixture[str]) -> None:
-    # What scripts/update_readme_about.py puts into the README (it showed "None").
+    # What scripts/update_readme_about.py puts into docs/configuration.md (it showed "None").
     TapExact.print_about(output_format="markdown")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "# `tap-exact`"
