@@ -171,10 +171,11 @@ class Progress:
                 f"Summary division {division}: {by_division[division]} calls, budget left "
                 f"{_known(snap.minutely_remaining)}/min {_known(snap.remaining)}/day", fields,
             ))
+        streams = len([name for name in self.totals if name != SHARED_ROW])
         fields = {"rows": total.rows, "calls": total.calls, "pages": total.pages,
-                  "streams": len(self.totals), "seconds": round(total.seconds, 3)}
+                  "streams": streams, "seconds": round(total.seconds, 3)}
         records.append((
-            f"Summary total: {total.rows} rows, {total.calls} calls, {len(self.totals)} streams, "
+            f"Summary total: {total.rows} rows, {total.calls} calls, {streams} streams, "
             f"{total.seconds:.1f} s", fields,
         ))
         return records
