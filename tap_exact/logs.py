@@ -6,7 +6,7 @@ lines with Meltano's catalog), per partition "Starting incremental sync ... book
 contradicts our own line), and a warning "Stream is assumed to be unsorted" for every
 Modified-bookmark stream, whose unsorted reading is intended (streams.py, ModifiedStream). None of
 them has a switch, so :class:`QuietSdkFilter`, a plain ``logging.Filter`` on the SDK's and our
-loggers, drops them; the deselected streams are counted and named in one summary line instead.
+loggers, drops them; the tap names the deselected streams in one line (:func:`deselected_line`).
 Our own per-partition line (progress.py) says rows, calls, pages, rate and budget left.
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-SKIPPED_DESELECTED = "Skipping deselected stream"
 _DROPPED_PREFIXES = (
+    "Skipping deselected stream",
     "Starting incremental sync of",
     "Pagination stopped after",
     "Stream is assumed to be unsorted",
@@ -26,19 +26,10 @@ SDK_LOGGER = "singer_sdk"
 
 
 class QuietSdkFilter(logging.Filter):
-    """Drops the SDK's repeated lines; remembers the names of the deselected streams."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deselected: list[str] = []
+    """Drops the SDK's repeated lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = str(record.msg)
-        if message.startswith(SKIPPED_DESELECTED):
-            if record.args and isinstance(record.args, tuple):
-                self.deselected.append(str(record.args[0]))
-            return False
-        return not message.startswith(_DROPPED_PREFIXES)
+        return not str(record.msg).startswith(_DROPPED_PREFIXES)
 
 
 class QuietLogs:

@@ -139,9 +139,15 @@ class TapExact(Tap):
         stop_filter = _ExpectedStopFilter()
         for stream in self.streams.values():
             stream.logger.addFilter(stop_filter)
-        opted_out = apply_opt_in(
+        opted_out = set(apply_opt_in(
             self.streams.values(), self.runtime.settings.opt_in_streams, self.logger
-        )
+        ))
+        not_selected = [
+            s.name for s in self.streams.values()
+            if not s.selected and not s.has_selected_descendents and s.name not in opted_out
+        ]
+        if not_selected:  # in place of the SDK's line per stream, which QuietLogs drops
+            self.logger.info(deselected_line(not_selected))
         quiet = QuietLogs([self.logger, *(s.logger for s in self.streams.values())])
         try:
             with quiet:
@@ -162,9 +168,6 @@ class TapExact(Tap):
             self.logger.error("Stopped: %s. State is saved (exit code %d).", exc, EXIT_AUTH)
             code = EXIT_AUTH
         finally:
-            not_selected = [n for n in quiet.filter.deselected if n not in set(opted_out)]
-            if not_selected:
-                self.logger.info(deselected_line(not_selected))
             self._log_summary()
         skipped = self._unreachable_divisions_code()  # logged even when the daily limit stopped us
         return code or skipped
