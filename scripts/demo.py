@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -130,27 +132,54 @@ def meltano_env(sandbox_config: Mapping[str, Any]) -> dict[str, str]:
     return env
 
 
+# Lines of a step's log shown while it runs (the rest is in demo/logs/): tap-exact's progress,
+# per-stream finish and summary lines, and anything that went wrong.
+SHOWN_MARKERS = (
+    " progress division ", " done division ", " Summary division ", " Summary total: ",
+    "Stopped:", "ERROR", "error",
+)
+# Meltano relays a plugin's line as "<time> [<level>] <plugin> <message>".
+RELAYED = re.compile(r"^\S+\s+\[\s*\w+\s*\]\s+\S+\s+(.*)$")
+
+
 def meltano_run(
     meltano: Path, env: Mapping[str, str], label: str, *blocks: str, options: tuple[str, ...] = ()
 ) -> float:
-    """One `meltano run`; its output goes to demo/logs/<label>.log. Returns seconds taken."""
+    """One `meltano run`, announced before it starts; its progress lines are shown as they come,
+    its whole output goes to demo/logs/<label>.log. Returns seconds taken."""
     log_path = LOG_DIR / f"{label}.log"
+    say(f"- meltano run {' '.join(blocks)} ... (log: {shown(log_path)})")
     started = time.monotonic()
-    with log_path.open("w", encoding="utf-8") as log:
-        result = subprocess.run(
-            [str(meltano), "--environment", "sandbox", "run", *options, *blocks],
-            cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT, timeout=900,
-            check=False,
-        )
+    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+        [str(meltano), "--environment", "sandbox", "run", *options, *blocks],
+        cwd=ROOT, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    ) as child:
+        watchdog = threading.Timer(900, child.kill)  # a hung step ends the demo, not the shell
+        watchdog.start()
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:  # ends when the child closes its output
+                log.write(line)
+                if any(marker in line for marker in SHOWN_MARKERS):
+                    say("    " + _message(line))
+            returncode = child.wait()
+        finally:
+            watchdog.cancel()
     took = time.monotonic() - started
-    if result.returncode != 0:
+    if returncode != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-25:]
         raise DemoError(
-            f"`meltano run {' '.join(blocks)}` failed (exit {result.returncode}); "
+            f"`meltano run {' '.join(blocks)}` failed (exit {returncode}); "
             f"log: {log_path}\n" + "\n".join(tail)
         )
-    say(f"- meltano run {' '.join(blocks):<32} {took:6.1f}s")
+    say(f"  done in {took:.1f}s")
     return took
+
+
+def _message(line: str) -> str:
+    """The message of a line Meltano relayed (time, level and plugin name dropped)."""
+    match = RELAYED.match(line.rstrip())
+    return (match.group(1) if match else line.rstrip())[:200]
 
 
 DUCKDB_QUERY = r"""

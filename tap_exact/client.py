@@ -200,7 +200,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         def limited(prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
             division = self.division_of(context) if self.endpoint.needs_division else None
             self.runtime.rate_limiter.before_request(division)
-            self.runtime.progress.call(self.name)
+            self.runtime.progress.call(self.name, division)
             return func(prepared_request, context)
 
         return super().request_decorator(limited)

@@ -41,6 +41,7 @@ class DivisionDirectory:
         self._listed: list[dict[str, Any]] | None = None
         self._current: int | None = None
         self._unreachable: dict[int, str] = {}  # division -> what it answered
+        self._announced: list[int] = []
 
     def _current_division(self) -> int:
         if self._current is None:
@@ -76,7 +77,9 @@ class DivisionDirectory:
         found = [int(row["Code"]) for row in self._list() if row.get("Code") is not None]
         ordered = [current, *sorted(d for d in set(found) if d != current)]
         ordered = [d for d in ordered if d not in self._unreachable]
-        self._logger.info("Divisions to read: %s", ", ".join(map(str, ordered)))
+        if ordered != self._announced:  # every stream asks; say it once (again if it changes)
+            self._announced = ordered
+            self._logger.info("Divisions to read: %s", ", ".join(map(str, ordered)))
         return ordered
 
     def home(self) -> int:

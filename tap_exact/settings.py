@@ -96,13 +96,20 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
     th.Property(
         "stock_warehouse_ids", th.ArrayType(th.StringType),
         description="Only these warehouse GUIDs in stock_positions and item_warehouses "
-        "(seed 001 `stock_warehouse_ids`; a comma-separated string is accepted too).",
+        "(the inventory-planning flag `stock_warehouse_ids`; a comma-separated string is accepted too).",
     ),
     th.Property(
         "unreachable_divisions", th.StringType, default="fail",
         allowed_values=list(UNREACHABLE_POLICIES),
         description="A division answering 403 (the user lost access) is skipped and the others "
         "are read. fail: exit code 77 at the end; warn: exit code 0 (the log still names it).",
+    ),
+    th.Property(
+        "opt_in_streams", th.ArrayType(th.StringType),
+        description="Function endpoints (read/...), current/Me and the per-user system/* tables "
+        "run only when named here (\"*\": all), whatever the catalog selects: with Meltano's "
+        "default select (*.*) they would cost a call each per division for little data "
+        "(docs/meltano.md, Choosing streams).",
     ),
     th.Property(
         "current_division", th.IntegerType,
@@ -130,6 +137,7 @@ class TapSettings:
     lookback_minutes: int
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
+    opt_in_streams: frozenset[str] = frozenset()
     output: OutputSettings = field(default_factory=OutputSettings)
 
     @classmethod
@@ -155,6 +163,7 @@ class TapSettings:
             ),
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
+            opt_in_streams=frozenset(str(v).strip() for v in config.get("opt_in_streams") or ()),
             output=OutputSettings.from_config(config),
         )
 

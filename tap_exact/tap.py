@@ -12,11 +12,14 @@ from pathlib import Path
 import click
 from singer_sdk import Tap
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.metrics import get_metrics_logger
 
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.hotglue.streams import hotglue_streams
+from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.runtime import TapRuntime
+from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
 
@@ -128,15 +131,27 @@ class TapExact(Tap):
         """Sync every selected stream; the exit code: 0, 1 when authorisation fails, 75 when the
         daily limit stops us, 77 when a division answered 403 and was skipped (see divisions.py).
 
-        The one place of the run's end: the summary table, and on a spent daily budget the
+        The one place of the run's end: the summary records, and on a spent daily budget the
         saved STATE and exit code 75 (see :meth:`invoke` for why it is not a hook of the SDK).
+        Opt-in streams not named in ``opt_in_streams`` are deselected first (selection.py).
         """
         code = 0
         stop_filter = _ExpectedStopFilter()
         for stream in self.streams.values():
             stream.logger.addFilter(stop_filter)
+        opted_out = set(apply_opt_in(
+            self.streams.values(), self.runtime.settings.opt_in_streams, self.logger
+        ))
+        not_selected = [
+            s.name for s in self.streams.values()
+            if not s.selected and not s.has_selected_descendents and s.name not in opted_out
+        ]
+        if not_selected:  # in place of the SDK's line per stream, which QuietLogs drops
+            self.logger.info(deselected_line(not_selected))
+        quiet = QuietLogs([self.logger, *(s.logger for s in self.streams.values())])
         try:
-            self.sync_all()
+            with quiet:
+                self.sync_all()
         except DailyLimitReached as exc:
             # Bookmarks hold the last completed page of each stream: save them, then stop.
             self.state_writer.write_state(self.state)
@@ -165,11 +180,17 @@ class TapExact(Tap):
         return runtime.divisions.report(runtime.settings.unreachable_divisions)
 
     def _log_summary(self) -> None:
-        if "runtime" not in self.__dict__:
-            return  # nothing was read: the runtime is built on the first request
+        """One line per stream, per division and for the run, each also as a ``METRIC:`` JSON
+        line on the SDK's metrics logger (the form singer-sdk's own metrics take)."""
         runtime = self.runtime
-        calls = sum(runtime.client.api_calls.values()) if "client" in runtime.__dict__ else 0
-        self.logger.info("Sync summary:\n%s", runtime.progress.summary(calls))
+        calls = runtime.client.api_calls if "client" in runtime.__dict__ else {}
+        metrics = get_metrics_logger()
+        for message, fields in runtime.progress.summary_records(calls):
+            self.logger.info(message, extra={"summary": fields})
+            kind = "division" if "division" in fields else "stream" if "stream" in fields else "run"
+            point = {"type": "counter", "metric": f"exact_{kind}", "value": fields["calls"],
+                     "tags": fields}
+            metrics.info("METRIC: %s", json.dumps(point, separators=(",", ":")))
 
     @classmethod
     def get_singer_command(cls) -> click.Command:

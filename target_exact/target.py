@@ -25,6 +25,10 @@ from target_exact.sinks.documents import HOTGLUE_DOCUMENT_SINKS
 from target_exact.sinks.native import NativeSink, native_entity
 
 HOTGLUE_SINKS: dict[str, type[ExactSink]] = {"BuyOrders": BuyOrdersSink, **HOTGLUE_DOCUMENT_SINKS}
+# Settings singer-sdk adds to every target that mean nothing for an API writer: there is no table
+# to append to or overwrite and no _sdc_ columns to add. (batch_size_rows stays: it sets how many
+# records share one round of lookups and one STATE with results, sinks/base.py.)
+SQL_LOADER_SETTINGS = ("load_method", "add_record_metadata")
 
 
 class TargetExact(Target):
@@ -38,6 +42,20 @@ class TargetExact(Target):
     config_jsonschema = relax_types(TARGET_PROPERTIES.to_dict())
     # Exact asks for sequential requests per division: one sink drains at a time.
     max_parallelism = 1
+
+    @classmethod
+    def append_builtin_config(cls, config_jsonschema: dict) -> None:
+        """The SDK's built-in settings, without :data:`SQL_LOADER_SETTINGS` (singer-sdk 0.54
+        documents this classmethod as the place to leave built-in settings out)."""
+        super().append_builtin_config(config_jsonschema)
+        for name in SQL_LOADER_SETTINGS:
+            config_jsonschema["properties"].pop(name, None)
+        batch = config_jsonschema["properties"].get("batch_size_rows")
+        if batch is not None:
+            batch["description"] = (
+                "Records per batch (default 100): each batch is one round of lookups, then one "
+                "write per record and one STATE with the results."
+            )
 
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:

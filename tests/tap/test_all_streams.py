@@ -18,7 +18,8 @@ _RUN: dict[str, Any] = {}
 @pytest.fixture(scope="module")
 def all_streams_run(sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> TapRun:
     if "run" not in _RUN:
-        _RUN["run"] = run_tap(sandbox, tmp_path_factory.mktemp("all"), OTHER)
+        # opt_in_streams "*": the function, current/Me and system/* streams too (selection.py).
+        _RUN["run"] = run_tap(sandbox, tmp_path_factory.mktemp("all"), OTHER, opt_in_streams=["*"])
         _RUN["stats"] = sandbox.stats()
         _RUN["home"] = sandbox.divisions_list[0]
     return _RUN["run"]

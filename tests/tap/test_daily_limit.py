@@ -32,7 +32,7 @@ def test_daily_limit_stops_cleanly_and_resumes(fresh_sandbox: Any, tmp_path: Pat
     assert "Stopped: Daily API limit" in errors[0] and "resets at" in errors[0]
     assert "exit code 75" in errors[0] and "unhandled error" not in first.stderr
     assert "Traceback" not in first.stderr
-    assert "Sync summary" in first.stderr
+    assert "Summary total:" in first.stderr
     ids = [r["ID"] for r in first.records["items"]]
     assert len(ids) == 2000 and {r["Division"] for r in first.records["items"]} == {d1}
     parts = first.states[-1]["bookmarks"]["items"]["partitions"]

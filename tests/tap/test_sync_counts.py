@@ -25,7 +25,7 @@ def test_seed_streams_count_and_types(sandbox: Any, tmp_path: Path, response_for
         if stream == "deleted":
             continue  # the shared sandbox has no deletions; see test_incremental.py
         assert len(run.records.get(stream, [])) == expected_count(stats, stream), stream
-    assert "Sync summary" in run.stderr
+    assert "Summary total:" in run.stderr
 
     checker = jsonschema.FormatChecker()
     for stream, records in run.records.items():
