@@ -109,6 +109,8 @@ def workspace(page: str, sb: SandboxServer, root: Path, meltano: Path | None) ->
             ), encoding="utf-8")
         else:
             shutil.copy(ROOT / "meltano.yml", root / "meltano.yml")
+            # tap-exact's and target-exact's definitions: the lock files meltano.yml names
+            shutil.copytree(ROOT / "plugins", root / "plugins")
     return {
         **clean_env(),
         "PATH": os.pathsep.join([*path, os.environ.get("PATH", "")]),
