@@ -21,6 +21,7 @@ from exact_online.settings import (
     division_number,
     relax_types,
 )
+from tap_exact.assets.settings import AssetSettings, asset_properties
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 
@@ -114,6 +115,7 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         description="HotGlue alias: accepted and ignored by the tap (used by exact-auth).",
     ),
     *output_properties(),
+    *asset_properties(),
     *hotglue_properties(),
 ).to_dict())
 
@@ -131,6 +133,7 @@ class TapSettings:
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
     output: OutputSettings = field(default_factory=OutputSettings)
+    assets: AssetSettings = field(default_factory=AssetSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -156,6 +159,7 @@ class TapSettings:
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
             output=OutputSettings.from_config(config),
+            assets=AssetSettings.from_config(config),
         )
 
 
