@@ -16,6 +16,7 @@ import logging
 import mimetypes
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from filelock import FileLock
 INDEX_NAME = "index.json"
 INDEX_VERSION = 1
 LOCK_TIMEOUT = 60.0
+SAVE_EVERY_SECONDS = 30.0
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}
 
 
@@ -43,6 +45,7 @@ class AssetStore:
             Path(self.root).mkdir(parents=True, exist_ok=True)
         self._index: dict[str, dict[str, Any]] | None = None
         self._dirty: set[str] = set()
+        self._saved_at = time.monotonic()
 
     # ---- files ----------------------------------------------------------------------------------
 
@@ -104,8 +107,14 @@ class AssetStore:
         self.index[key] = entry
         self._dirty.add(key)
 
+    def save_now_and_then(self) -> None:
+        """Save at most every :data:`SAVE_EVERY_SECONDS` (each save re-reads the whole index)."""
+        if time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self.save()
+
     def save(self) -> None:
         """Write the index when something changed (our entries win over another run's)."""
+        self._saved_at = time.monotonic()
         if not self._dirty:
             return
         ours = {key: self.index[key] for key in self._dirty}

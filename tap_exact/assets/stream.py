@@ -134,7 +134,7 @@ class AssetsStream(Stream):
                 records = list(self._row(source, division, row, state))
                 self.runtime.progress.rows(self.name, len(records))
                 yield from records
-            self.fetcher.store.save()
+            self.fetcher.store.save_now_and_then()
 
     def _row(
         self, source: AssetSource, division: int, row: dict[str, Any], state: dict[str, Any]
