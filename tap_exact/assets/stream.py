@@ -4,7 +4,8 @@ One partition per division and source (items, accounts, document_attachments), e
 ``/sync/`` endpoint from its own Timestamp bookmark, so a run looks only at rows changed since the
 last one. A record describes the stored file (entity, key, kind, content type, size, sha256,
 path...), never its bytes. The records of one row are emitted after all of its files were handled,
-so a run stopped by the daily limit never saves a bookmark past half a row.
+so no bookmark ever passes half a row; a run stopped mid-partition reads rows again next time, and
+the index keeps their stored files from being downloaded again.
 
 A missing or broken file is a warning naming entity, key and kind, and a record with ``Status``
 missing/broken; a transient failure is asked for again at the start of the partition's next run
