@@ -5,6 +5,7 @@
 (``validate_response`` raises, ``backoff_wait_generator`` waits). Waits for retries come from one
 :class:`~exact_online.retry.RetryPolicy` schedule; 429 waits come from the rate limiter.
 
+- 304: OK (only ever the answer to a conditional download: the caller's copy is current).
 - 2xx: OK (or RETRY when ``check_body`` finds the body garbled: an empty, malformed, HTML or
   wrongly typed page, ``{"d": {}}`` or ``{"d": "..."}`` is asked again, never taken as the end of
   the data; ``check_answer`` is that check).
@@ -75,6 +76,8 @@ def classify(
     bookkeeping of consecutive 429s is the only state this touches.
     """
     status = response.status_code
+    if status == 304:
+        return Decision(Action.OK, status)
     if status < 300:
         if check_body is not None:
             try:

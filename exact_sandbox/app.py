@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import binaries
 from .calls import CallLog
 from .catalog import Catalog, catalog
 from .clock import Clock
@@ -88,6 +89,9 @@ class Sandbox:
         path = request.path
         if path.startswith("/_sandbox/"):
             return control(self, request)(environ, start_response)
+        if path.startswith("/docs/"):  # pictures, logos, attachments: binaries.py
+            with self.calls.serving(binaries.division_of(request)):
+                return self._serve(request, environ, start_response)
         if not path.startswith("/api/"):
             return Response("Not found", 404)(environ, start_response)
         with self.calls.serving(_division_of(path) if path.startswith("/api/v1/") else None):
@@ -131,6 +135,8 @@ class Sandbox:
             return None
         if request.path.startswith("/api/v1/"):
             self.calls.api(request.method, request.path, _division_of(request.path))
+        elif request.path.startswith("/docs/"):
+            self.calls.api(request.method, request.path, binaries.division_of(request))
         if status == 429:
             reset = str((int(self.clock.time() // 60) + 1) * 60 * 1000)
             return Response(
@@ -151,6 +157,8 @@ class Sandbox:
 
     def dispatch(self, request: Request, *, bad_xml: bool = False) -> Response:
         path = request.path
+        if path.startswith("/docs/"):
+            return binaries.serve(self, request)
         if path == "/api/oauth2/auth":
             return self._authorize(request)
         if path == "/api/oauth2/token":
@@ -174,6 +182,7 @@ class Sandbox:
             response = _error(exc.status, exc.message, json_wanted)
         for k, v in headers.items():
             response.headers[k] = v
+        binaries.absolute_links(response, self.base_url or request.host_url.rstrip("/"))
         return response
 
     # -- OAuth -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ class CallLog:
     by_path: Counter[str] = field(default_factory=Counter)
     in_flight: Counter[str] = field(default_factory=Counter)
     max_in_flight: Counter[str] = field(default_factory=Counter)
+    downloads: Counter[str] = field(default_factory=Counter)  # binaries answered 200, per page
     token: int = 0
     total: int = 0
 
@@ -45,6 +46,11 @@ class CallLog:
             if division is not None:
                 self.by_division[str(division)] += 1
 
+    def download(self, page: str) -> None:
+        """A picture, logo or attachment served with its bytes (binaries.py)."""
+        with self.lock:
+            self.downloads[page] += 1
+
     def token_call(self) -> None:
         with self.lock:
             self.token += 1
@@ -56,6 +62,7 @@ class CallLog:
                 "by_division": dict(self.by_division),
                 "by_path": dict(self.by_path),
                 "max_in_flight": dict(self.max_in_flight),
+                "downloads": dict(self.downloads),
                 "token": self.token,
             }
 
@@ -64,5 +71,6 @@ class CallLog:
             self.by_division.clear()
             self.by_path.clear()
             self.max_in_flight.clear()
+            self.downloads.clear()
             self.token = 0
             self.total = 0

@@ -165,9 +165,12 @@ class FaultInjector:
 # Kinds that replace a 200 answer of the API with a complete but unusable one (a consistent
 # Content-Length, the connection stays up): ``empty200`` (no body), ``badjson`` (the JSON cut in
 # half), ``html200`` (an HTML maintenance page), ``wrongtype`` (the real body labelled text/html),
-# ``emptyd`` (``{"d": {}}``) and ``stringd`` (``{"d": "..."}``). Non-200 answers pass unchanged.
+# ``emptyd`` (``{"d": {}}``), ``stringd`` (``{"d": "..."}``) and ``badimage`` (a picture or
+# attachment from /docs/ cut in half, its Content-Type kept). Non-200 answers pass unchanged.
 
-ANSWER_KINDS = frozenset({"empty200", "badjson", "html200", "wrongtype", "emptyd", "stringd"})
+ANSWER_KINDS = frozenset(
+    {"empty200", "badjson", "html200", "wrongtype", "emptyd", "stringd", "badimage"}
+)
 KINDS = KINDS | ANSWER_KINDS
 
 _MAINTENANCE_PAGE = (
@@ -191,6 +194,8 @@ def garbled_answer(kind: str, body: bytes, content_type: str) -> tuple[bytes, st
         return b'{"d": {}}', json_type
     if kind == "stringd":
         return b'{"d": "The service is temporarily unavailable."}', json_type
+    if kind == "badimage":  # a binary cut in half, still labelled as what it was (path=/docs/)
+        return body[: max(len(body) // 2, 1)], content_type
     raise FaultSpecError(f"not a garbling fault kind: {kind!r}")
 
 

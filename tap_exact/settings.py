@@ -21,6 +21,7 @@ from exact_online.settings import (
     division_number,
     relax_types,
 )
+from tap_exact.assets.settings import AssetSettings, asset_properties
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 
@@ -121,6 +122,7 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         description="HotGlue alias: accepted and ignored by the tap (used by exact-auth).",
     ),
     *output_properties(),
+    *asset_properties(),
     *hotglue_properties(),
 ).to_dict())
 
@@ -139,6 +141,7 @@ class TapSettings:
     unreachable_divisions: str = "fail"
     opt_in_streams: frozenset[str] = frozenset()
     output: OutputSettings = field(default_factory=OutputSettings)
+    assets: AssetSettings = field(default_factory=AssetSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -165,6 +168,7 @@ class TapSettings:
             unreachable_divisions=unreachable,
             opt_in_streams=frozenset(str(v).strip() for v in config.get("opt_in_streams") or ()),
             output=OutputSettings.from_config(config),
+            assets=AssetSettings.from_config(config),
         )
 
 

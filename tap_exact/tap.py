@@ -16,6 +16,8 @@ from singer_sdk.metrics import get_metrics_logger
 
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
+from tap_exact.assets.settings import AssetSettings
+from tap_exact.assets.stream import asset_streams
 from tap_exact.hotglue.streams import hotglue_streams
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.runtime import TapRuntime
@@ -101,9 +103,10 @@ class TapExact(Tap):
     def discover_streams(self) -> list[Stream]:
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         output = OutputSettings.from_config(self.config)
+        assets = asset_streams(self, AssetSettings.from_config(self.config).enabled)
         if output.hotglue_names:
-            return hotglue_streams(self, output.hotglue)
-        return [cls(self) for cls in stream_classes()]
+            return hotglue_streams(self, output.hotglue) + assets
+        return [cls(self) for cls in stream_classes()] + assets
 
     @cached_property
     def runtime(self) -> TapRuntime:

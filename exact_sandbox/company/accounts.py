@@ -5,6 +5,7 @@ and the sales price lists customers link to. Orders and invoices pick their part
 from __future__ import annotations
 
 from exact_sandbox.company.context import Company
+from exact_sandbox.company.media import account_logo_fields
 from exact_sandbox.company.model import Account
 from exact_sandbox.company.names import (
     CITIES,
@@ -85,6 +86,7 @@ def _account(c: Company, number: int, *, supplier: bool) -> Account:
             "StartDate": c.v.day(-days),
             "EndDate": None,
             "Language": "NL" if country in ("NL", "BE") else "EN",
+            **account_logo_fields(c.division, acc.id, acc.code),
             **c.audit(days),
         },
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from exact_online.registry import Entity, load_registry
 from exact_sandbox.company.context import Company
+from exact_sandbox.company.media import with_links
 from exact_sandbox.company.names import GENERIC_CITIES, WORDS
 from exact_sandbox.company.sink import STORE_FILLED, STORE_OWNED, entity_fields
 from exact_sandbox.company.values import Values
@@ -187,12 +188,8 @@ def generic(c: Company) -> None:
             or c.store.count(c.division, name)
         ):
             continue
-        for row in generic_rows(
-            entity,
-            c.division,
-            c.v,
-            count=c.spec.generic_rows,
-            refs=refs,
-            details=details,
-        ):
-            c.add(name, row)
+        rows = generic_rows(
+            entity, c.division, c.v, count=c.spec.generic_rows, refs=refs, details=details
+        )
+        for n, row in enumerate(rows, 1):
+            c.add(name, with_links(name, c.division, row, n))

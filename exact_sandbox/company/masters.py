@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from exact_sandbox.company.chart import VAT
 from exact_sandbox.company.context import Company
+from exact_sandbox.company.media import item_picture_fields
 from exact_sandbox.company.model import Item, Unit, Warehouse
 from exact_sandbox.company.names import ADJECTIVES, KINDS, NOUNS, PREFIX
 from exact_sandbox.company.values import ean13, short_code
@@ -191,6 +192,7 @@ def _item_row(c: Company, item: Item) -> None:
             "StartDate": c.v.day(-days),
             "EndDate": c.v.day(-c.rng.randint(1, 200)) if item.ended else None,
             "Notes": None,
+            **item_picture_fields(c.division, item.id, item.code),
             **c.audit(days),
         },
     )
