@@ -97,7 +97,8 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
     th.Property(
         "stock_warehouse_ids", th.ArrayType(th.StringType),
         description="Only these warehouse GUIDs in stock_positions and item_warehouses "
-        "(the inventory-planning flag `stock_warehouse_ids`; a comma-separated string is accepted too).",
+        "(the inventory-planning flag `stock_warehouse_ids`; a comma-separated string is "
+        "accepted too).",
     ),
     th.Property(
         "unreachable_divisions", th.StringType, default="fail",
