@@ -23,6 +23,7 @@ from exact_online.settings import (
 )
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
+from tap_exact.parallel import DEFAULT_MAX_PARALLEL_DIVISIONS
 
 DEFAULT_LOOKBACK_MINUTES = 10
 
@@ -105,6 +106,11 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "are read. fail: exit code 77 at the end; warn: exit code 0 (the log still names it).",
     ),
     th.Property(
+        "max_parallel_divisions", th.IntegerType, default=DEFAULT_MAX_PARALLEL_DIVISIONS,
+        description="How many divisions are read at the same time (each division's calls stay "
+        "sequential, its own minute and day budget). 1: one division after another.",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty); a "
         "number or a numeric string.",
@@ -131,6 +137,7 @@ class TapSettings:
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
     output: OutputSettings = field(default_factory=OutputSettings)
+    max_parallel_divisions: int = DEFAULT_MAX_PARALLEL_DIVISIONS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -141,6 +148,10 @@ class TapSettings:
         if not divisions:
             current = division_number(config.get("current_division"), "current_division")
             divisions = (current,) if current is not None else ()
+        parallel = config.get("max_parallel_divisions")
+        parallel = DEFAULT_MAX_PARALLEL_DIVISIONS if parallel in (None, "") else int(parallel)
+        if parallel < 1:
+            raise ValueError(f"max_parallel_divisions must be 1 or more, not {parallel}")
         unreachable = str(config.get("unreachable_divisions") or "fail").lower()
         if unreachable not in UNREACHABLE_POLICIES:
             raise ValueError(f"unreachable_divisions must be fail or warn, not {unreachable!r}")
@@ -156,6 +167,7 @@ class TapSettings:
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
             output=OutputSettings.from_config(config),
+            max_parallel_divisions=parallel,
         )
 
 
