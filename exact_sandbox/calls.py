@@ -19,6 +19,7 @@ class CallLog:
     by_path: Counter[str] = field(default_factory=Counter)
     in_flight: Counter[str] = field(default_factory=Counter)
     max_in_flight: Counter[str] = field(default_factory=Counter)
+    max_divisions_busy: int = 0  # the most divisions with a call in flight at the same time
     token: int = 0
     total: int = 0
 
@@ -32,6 +33,8 @@ class CallLog:
         with self.lock:
             self.in_flight[key] += 1
             self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight[key])
+            busy = sum(1 for n in self.in_flight.values() if n > 0)
+            self.max_divisions_busy = max(self.max_divisions_busy, busy)
         try:
             yield
         finally:
@@ -56,6 +59,7 @@ class CallLog:
                 "by_division": dict(self.by_division),
                 "by_path": dict(self.by_path),
                 "max_in_flight": dict(self.max_in_flight),
+                "max_divisions_busy": self.max_divisions_busy,
                 "token": self.token,
             }
 
@@ -64,5 +68,6 @@ class CallLog:
             self.by_division.clear()
             self.by_path.clear()
             self.max_in_flight.clear()
+            self.max_divisions_busy = 0
             self.token = 0
             self.total = 0
