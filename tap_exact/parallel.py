@@ -31,7 +31,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Protocol
 from urllib.parse import urlparse
 
 import requests
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
     from exact_online.odata import Query
-    from tap_exact.client import ExactStream
+    from tap_exact.pagination import ExactPaginator
     from tap_exact.progress import Progress
 
 DEFAULT_MAX_PARALLEL_DIVISIONS = 4
@@ -51,6 +51,25 @@ DEFAULT_MAX_PARALLEL_DIVISIONS = 4
 MEMORY_PER_READER = 16 * 1024 * 1024
 WAIT_STEP = 1.0  # seconds between liveness checks while the main thread waits for a page
 JOIN_TIMEOUT = 120.0  # a stopped reader ends after its request in flight (bounded by timeouts)
+
+
+class ReadAheadStream(Protocol):
+    """What the readers use of a stream (``ExactStream``; a protocol, so no import circle)."""
+
+    name: str
+
+    @property
+    def partitions(self) -> list[dict] | None: ...
+
+    def division_of(self, context: Context | None) -> int | None: ...
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None: ...
+
+    def request_url(self, context: Context | None, query: Query) -> str: ...
+
+    def checked_page(self, response: requests.Response) -> object: ...
+
+    def get_new_paginator(self) -> ExactPaginator: ...
 
 
 @dataclass
@@ -242,17 +261,20 @@ class DivisionReaders:
     def __init__(
         self,
         client: Callable[[], ExactClient],
+        *,
         progress: Callable[[], Progress],
+        skipped: Callable[[int], bool],
         limit: int,
         logger: logging.Logger,
         memory_bytes: int = MEMORY_PER_READER,
     ) -> None:
         self._client = client
         self._progress = progress
+        self._skipped = skipped  # divisions that answered 403 earlier in the run
         self.limit = max(1, int(limit))
         self._logger = logger
         self.memory_bytes = memory_bytes
-        self._stream: ExactStream | None = None
+        self._stream: ReadAheadStream | None = None
         self._upcoming: list[Context] = []
         self._readers: dict[int, PartitionReader] = {}  # partitions still to come
         # The main thread's partition: its division, and the reader serving it (None: live).
@@ -263,7 +285,7 @@ class DivisionReaders:
     # ---- the main thread's hooks (tap_exact/client.py) ----------------------------------------
 
     def start_partition(
-        self, stream: ExactStream, context: Context | None
+        self, stream: ReadAheadStream, context: Context | None
     ) -> PartitionReader | None:
         """A partition begins: its reader (None: read it live), and readers for what comes next."""
         division = stream.division_of(context)
@@ -319,7 +341,7 @@ class DivisionReaders:
 
     # ---- scheduling ---------------------------------------------------------------------------
 
-    def _begin_stream(self, stream: ExactStream) -> None:
+    def _begin_stream(self, stream: ReadAheadStream) -> None:
         self.abort()  # a previous stream's readers were all consumed, unless it failed
         self._stream = stream
         self._upcoming = list(stream.partitions or [])
@@ -332,11 +354,10 @@ class DivisionReaders:
         busy = {d for d, r in self._readers.items() if r.running}
         if self._division is not None and (self._serving is None or self._serving.running):
             busy.add(self._division)
-        directory = stream.runtime.divisions
         while self._upcoming and len(busy) < self.limit:
             context = self._upcoming.pop(0)
             division = stream.division_of(context)
-            if division is None or division in busy or directory.skipped(division):
+            if division is None or division in busy or self._skipped(division):
                 continue
             plan = stream.prefetch_query(context)
             if plan is None:
@@ -350,7 +371,7 @@ class DivisionReaders:
 
     def _reader(
         self,
-        stream: ExactStream,
+        stream: ReadAheadStream,
         context: Context,
         division: int,
         plan: Callable[[], Query],

@@ -94,9 +94,10 @@ class TapRuntime:
         """Readers of the divisions still to come in the running stream (parallel.py)."""
         return DivisionReaders(
             lambda: self.client,
-            lambda: self.progress,
-            self.settings.max_parallel_divisions,
-            self.logger,
+            progress=lambda: self.progress,
+            skipped=self.divisions.skipped,
+            limit=self.settings.max_parallel_divisions,
+            logger=self.logger,
         )
 
     @cached_property
