@@ -254,7 +254,9 @@ class ExactStream(RESTStream[ParseResult | None]):
             with self.runtime.client.division_lock(division):
                 self.runtime.rate_limiter.before_request(division)
                 self.runtime.progress.call(self.name)
-                return func(prepared_request, context)
+                response = func(prepared_request, context)
+            self.runtime.parallel.answered()
+            return response
 
         return super().request_decorator(limited)
 

@@ -280,6 +280,9 @@ class DivisionReaders:
         # The main thread's partition: its division, and the reader serving it (None: live).
         self._division: int | None = None
         self._serving: PartitionReader | None = None
+        # Readers start once the stream answered a page: a stream failing on its first page
+        # (garbled answers, an expired grant) then fails after the same calls as one reader.
+        self._answered = False
         self.started = 0  # readers started this run (tests, logs)
 
     # ---- the main thread's hooks (tap_exact/client.py) ----------------------------------------
@@ -307,6 +310,8 @@ class DivisionReaders:
         self._fill()
         stream = self._stream
         assert stream is not None
+        if isinstance(item, Fetched):
+            self.answered()
         if item is None:
             self._serving = None
             return None
@@ -322,6 +327,12 @@ class DivisionReaders:
             self._serving = None
             return None
         return item.response
+
+    def answered(self) -> None:
+        """The running stream got a page (live or read ahead): readers may start."""
+        if not self._answered:
+            self._answered = True
+            self._fill()
 
     def finish_partition(self, reader: PartitionReader | None) -> None:
         """The partition ended (or failed): a reader still going is stopped, its calls counted."""
@@ -345,11 +356,12 @@ class DivisionReaders:
         self.abort()  # a previous stream's readers were all consumed, unless it failed
         self._stream = stream
         self._upcoming = list(stream.partitions or [])
+        self._answered = False
 
     def _fill(self) -> None:
         """Start readers for the next partitions while fewer than ``limit`` divisions are busy."""
         stream = self._stream
-        if stream is None:
+        if stream is None or not self._answered:
             return
         busy = {d for d, r in self._readers.items() if r.running}
         if self._division is not None and (self._serving is None or self._serving.running):
