@@ -84,16 +84,22 @@ def render(results: dict[str, Any]) -> str:
     if results.get("divisions"):
         d = results["divisions"]
         out += [
-            f"### Divisions (ours, {d['rows_seeded_per_division']:,} extra rows each, no limits)",
+            f"### Divisions in parallel ({d['stream']}, {d['pages_per_division']} pages per "
+            f"division, {d['minutely_limit']} calls per {d['minute_seconds']:g}-second window "
+            "per division)",
             "",
-            "| D | rows | wall s | CPU s | division calls (minimal) |",
-            "| ---: | ---: | ---: | ---: | ---: |",
+            "| D | max_parallel_divisions | rows | calls (minimal) | wall s | x one division | "
+            "CPU s | per-division in flight | divisions busy at once | 429s |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
-        for count, r in d["runs"].items():
+        for r in d["runs"].values():
             calls = sum((r.get("calls_by_division") or {}).values())
             out.append(
-                f"| {count} | {r['rows']:,} | {r['wall_s']} | {r['cpu_s']} | {calls} "
-                f"({r['minimal_calls']}) |"
+                f"| {r['divisions']} | {r['max_parallel_divisions']} | {r['rows']:,} | {calls} "
+                f"({r['minimal_calls']}) | {r['wall_s']} | {r['wall_vs_one_division']} | "
+                f"{r['cpu_s']} | {r['max_in_flight_per_division']} | "
+                f"{r.get('max_divisions_busy') or '-'} | "
+                f"{sum((r.get('refused_429') or {}).values())} |"
             )
         out.append("")
     t = results.get("target")

@@ -219,7 +219,9 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
 
     # ---- requests --------------------------------------------------------------------------
 
-    def _division_lock(self, division: int | None) -> threading.RLock:
+    def division_lock(self, division: int | None) -> threading.RLock:
+        """The lock held around every call of ``division``: Exact wants them sequential, and a
+        caller sending requests of its own (the tap's streams) takes it too."""
         with self._locks_guard:
             lock = self._division_locks.get(division)
             if lock is None:
@@ -257,7 +259,7 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
             api_calls=self.api_calls,
             check_body=check_body,
         )
-        with self._division_lock(division):
+        with self.division_lock(division):
             return self._drive(steps, policy)
 
     def _drive(self, steps: Exchange, policy: RetryPolicy) -> requests.Response:

@@ -122,7 +122,9 @@ class ClockSkew:
 
 
 class RateLimiter:
-    """Per-division budget. One instance per client; requests per division are sequential."""
+    """Per-division budget. One instance per client; requests per division are sequential (the
+    client's division lock), divisions may run in parallel threads: each division's state is only
+    touched by the thread holding that division's lock."""
 
     def __init__(
         self,
@@ -141,6 +143,7 @@ class RateLimiter:
         self._state: dict[int | None, RateLimitState] = {}
         self._consecutive_429: dict[int | None, int] = {}
         self.waited: float = 0.0  # total seconds spent waiting (for reports)
+        self._waited_lock = threading.Lock()  # divisions may wait in parallel threads
 
     def server_time(self) -> float:
         """Exact's "now" (epoch seconds) as far as its Date headers tell."""
@@ -249,7 +252,7 @@ class RateLimiter:
         return min(wait, MAX_MINUTELY_WAIT)
 
     def _sleep(self, seconds: float) -> None:
-        self.waited += seconds
+        self.note_wait(seconds)
         self.sleep(seconds)
 
     def wait(self, seconds: float) -> None:
@@ -260,4 +263,5 @@ class RateLimiter:
     def note_wait(self, seconds: float) -> None:
         """Count a wait that the caller spends itself (the async client awaits it)."""
         if seconds > 0:
-            self.waited += seconds
+            with self._waited_lock:
+                self.waited += seconds

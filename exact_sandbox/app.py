@@ -61,6 +61,7 @@ class Sandbox:
         daily_limit: int = 5000,
         token_calls_per_day: int = 200,
         seed: int = 0,
+        minute_seconds: float = 60.0,
     ) -> None:
         self.store = store
         self.clock: Clock = store.clock
@@ -72,6 +73,7 @@ class Sandbox:
             daily=daily_limit,
             enabled=rate_limits,
             store=store,
+            minute_seconds=minute_seconds,
         )
         self.faults = FaultInjector(seed)
         self.faults.clock = self.clock  # the ``skew`` fault kind

@@ -20,6 +20,7 @@ class CallLog:
     in_flight: Counter[str] = field(default_factory=Counter)
     max_in_flight: Counter[str] = field(default_factory=Counter)
     downloads: Counter[str] = field(default_factory=Counter)  # binaries answered 200, per page
+    max_divisions_busy: int = 0  # the most divisions with a call in flight at the same time
     token: int = 0
     total: int = 0
 
@@ -33,6 +34,8 @@ class CallLog:
         with self.lock:
             self.in_flight[key] += 1
             self.max_in_flight[key] = max(self.max_in_flight[key], self.in_flight[key])
+            busy = sum(1 for n in self.in_flight.values() if n > 0)
+            self.max_divisions_busy = max(self.max_divisions_busy, busy)
         try:
             yield
         finally:
@@ -63,6 +66,7 @@ class CallLog:
                 "by_path": dict(self.by_path),
                 "max_in_flight": dict(self.max_in_flight),
                 "downloads": dict(self.downloads),
+                "max_divisions_busy": self.max_divisions_busy,
                 "token": self.token,
             }
 
@@ -72,5 +76,6 @@ class CallLog:
             self.by_path.clear()
             self.max_in_flight.clear()
             self.downloads.clear()
+            self.max_divisions_busy = 0
             self.token = 0
             self.total = 0

@@ -10,7 +10,9 @@ conformance is switched off (``TYPE_CONFORMANCE_LEVEL = NONE``).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
+import copy
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import ParseResult
@@ -35,6 +37,7 @@ from tap_exact.schema_source import REGISTRY_SCHEMAS
 
 if TYPE_CHECKING:
     from exact_online.auth import ExactOAuthAuthenticator
+    from tap_exact.parallel import PartitionReader
 
 DIVISION_KEY = "Division"  # partition context key == the record field, see docs/tap.md
 PER_USER_SERVICE = "system"  # system/* entities are per user, not per division
@@ -72,6 +75,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         self._division: int | None = None
         self._pages_in_partition = 0
         self._refreshed = False  # a 401 was answered by a refresh; another one is fatal
+        self._reader: PartitionReader | None = None  # this partition read ahead (parallel.py)
         super().__init__(tap=tap, name=self.name)
 
     # ---- shared services ----------------------------------------------------------------------
@@ -137,16 +141,57 @@ class ExactStream(RESTStream[ParseResult | None]):
     def get_url(self, context: Context | None) -> str:
         return self.url_base + self.endpoint.url_path(self.division_of(context))
 
+    def request_url(self, context: Context | None, query: Query) -> str:
+        """The URL of a partition's first page."""
+        params = query.params()
+        url = self.get_url(context)
+        return f"{url}?{encode_params(params)}" if params else url
+
     def get_http_request(self, *, page: PageContext) -> HTTPRequest:
         if page.next_page_token is not None:
             # Exact's next link repeats every option and adds $skiptoken: use it verbatim.
             url = page.next_page_token.geturl()
         else:
-            params = self.query(page.stream_context).params()
-            url = self.get_url(page.stream_context)
-            if params:
-                url = f"{url}?{encode_params(params)}"
+            url = self.request_url(page.stream_context, self.query(page.stream_context))
         return HTTPRequest(url=url, method="GET", headers=self.http_headers, params={})
+
+    # ---- reading ahead (tap_exact/parallel.py) -------------------------------------------------
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        """How a partition not yet started will build its first query, so that a reader can
+        fetch its pages ahead (None: it cannot be known ahead; read it live). Called in the main
+        thread; the callable runs in the reader's thread and may make calls of that division."""
+        return None
+
+    @contextmanager
+    def state_ahead(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        """A partition's state as the SDK will have it when the partition starts (its starting
+        replication value written), put back as it was afterwards: a partition the state did not
+        know is taken out again, so STATE messages stay those of a run without readers."""
+        known = any(p.get("context") == context for p in self._state_partitions())
+        state = self.get_context_state(context)
+        before = copy.deepcopy(state)
+        try:
+            self.state_manager.write_starting_replication_value(
+                context=context,
+                replication_method=self.replication_method,
+                replication_key=self.replication_key,
+                config=dict(self.config),
+                compare_start_date_fn=self.compare_start_date,
+            )
+            yield state
+        finally:
+            state.clear()
+            state.update(before)
+            if not known:
+                partitions = self._state_partitions()
+                for i, partition in enumerate(partitions):
+                    if partition is state:
+                        del partitions[i]
+                        break
+
+    def _state_partitions(self) -> list[dict[str, Any]]:
+        return self.state_manager.get_state_partitions() or []
 
     def get_new_paginator(self) -> ExactPaginator:
         return ExactPaginator(
@@ -170,7 +215,7 @@ class ExactStream(RESTStream[ParseResult | None]):
             limiter=limiter,
             division=division,
             refreshed=self._refreshed,
-            check_body=self._checked_page,
+            check_body=self.checked_page,
         )
         if decision.action is Action.OK:
             self._refreshed = False
@@ -192,16 +237,26 @@ class ExactStream(RESTStream[ParseResult | None]):
             raise RetryAnswer(str(error), response)
         raise ExactFatalError(f"{self.name}: {error}", response.status_code)
 
-    def _checked_page(self, response: requests.Response) -> object:
+    def checked_page(self, response: requests.Response) -> object:
         fmt = self.runtime.connection.response_format
         return check_answer(response, fmt, self.decoded)
 
     def request_decorator(self, func: Any) -> Any:
         def limited(prepared_request: requests.PreparedRequest, context: Context | None) -> Any:
+            if self._reader is not None:
+                served = self.runtime.parallel.serve(self._reader, prepared_request.url or "")
+                if served is not None:
+                    return served
+                self._reader = None  # the reader ended: the rest of the partition is read live
             division = self.division_of(context) if self.endpoint.needs_division else None
-            self.runtime.rate_limiter.before_request(division)
-            self.runtime.progress.call(self.name, division)
-            return func(prepared_request, context)
+            # The client's lock of the division: one request in flight per division, whoever
+            # sends it (this thread, a reader, a side call).
+            with self.runtime.client.division_lock(division):
+                self.runtime.rate_limiter.before_request(division)
+                self.runtime.progress.call(self.name, division)
+                response = func(prepared_request, context)
+            self.runtime.parallel.answered()
+            return response
 
         return super().request_decorator(limited)
 
@@ -251,10 +306,20 @@ class ExactStream(RESTStream[ParseResult | None]):
         if self.endpoint.needs_division and divisions.skipped(self._division):
             return
         self.runtime.progress.begin(self.name, self._division)
+        parallel = self.runtime.parallel
+        self._reader = parallel.start_partition(self, context)
+        reader = self._reader
         try:
             with divisions.guard(self.name, self._division, self.get_context_state(context)):
                 yield from self.read_partition(context)
+        except BaseException:
+            parallel.finish_partition(reader)
+            parallel.abort()  # the run ends here: no reader outlives it
+            raise
+        else:
+            parallel.finish_partition(reader)
         finally:
+            self._reader = None
             self.runtime.progress.end()
 
     def read_partition(self, context: Context | None) -> Iterator[dict[str, Any]]:

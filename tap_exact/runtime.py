@@ -21,6 +21,7 @@ from exact_online.retry import RetryPolicy
 from exact_online.settings import ConnectionSettings
 from tap_exact.deletions import DeletionLog
 from tap_exact.divisions import DivisionDirectory
+from tap_exact.parallel import DivisionReaders, SyncTimestamps
 from tap_exact.progress import Progress, progress_interval
 from tap_exact.settings import TapSettings
 
@@ -87,6 +88,21 @@ class TapRuntime:
     @cached_property
     def deletions(self) -> DeletionLog:
         return DeletionLog(self.client, self._deletion_start, self.logger)
+
+    @cached_property
+    def parallel(self) -> DivisionReaders:
+        """Readers of the divisions still to come in the running stream (parallel.py)."""
+        return DivisionReaders(
+            lambda: self.client,
+            progress=lambda: self.progress,
+            skipped=self.divisions.skipped,
+            limit=self.settings.max_parallel_divisions,
+            logger=self.logger,
+        )
+
+    @cached_property
+    def sync_timestamps(self) -> SyncTimestamps:
+        return SyncTimestamps(lambda: self.client)
 
     @cached_property
     def progress(self) -> Progress:

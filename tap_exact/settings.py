@@ -24,6 +24,7 @@ from exact_online.settings import (
 from tap_exact.assets.settings import AssetSettings, asset_properties
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
+from tap_exact.parallel import DEFAULT_MAX_PARALLEL_DIVISIONS
 
 DEFAULT_LOOKBACK_MINUTES = 10
 
@@ -114,6 +115,11 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "(docs/meltano.md, Choosing streams).",
     ),
     th.Property(
+        "max_parallel_divisions", th.IntegerType, default=DEFAULT_MAX_PARALLEL_DIVISIONS,
+        description="How many divisions are read at the same time (each division's calls stay "
+        "sequential, its own minute and day budget). 1: one division after another.",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty); a "
         "number or a numeric string.",
@@ -143,6 +149,7 @@ class TapSettings:
     opt_in_streams: frozenset[str] = frozenset()
     output: OutputSettings = field(default_factory=OutputSettings)
     assets: AssetSettings = field(default_factory=AssetSettings)
+    max_parallel_divisions: int = DEFAULT_MAX_PARALLEL_DIVISIONS
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -153,6 +160,10 @@ class TapSettings:
         if not divisions:
             current = division_number(config.get("current_division"), "current_division")
             divisions = (current,) if current is not None else ()
+        parallel = config.get("max_parallel_divisions")
+        parallel = DEFAULT_MAX_PARALLEL_DIVISIONS if parallel in (None, "") else int(parallel)
+        if parallel < 1:
+            raise ValueError(f"max_parallel_divisions must be 1 or more, not {parallel}")
         unreachable = str(config.get("unreachable_divisions") or "fail").lower()
         if unreachable not in UNREACHABLE_POLICIES:
             raise ValueError(f"unreachable_divisions must be fail or warn, not {unreachable!r}")
@@ -170,6 +181,7 @@ class TapSettings:
             opt_in_streams=frozenset(str(v).strip() for v in config.get("opt_in_streams") or ()),
             output=OutputSettings.from_config(config),
             assets=AssetSettings.from_config(config),
+            max_parallel_divisions=parallel,
         )
 
 

@@ -9,7 +9,7 @@ made by :func:`stream_class` only say which entity they read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any
@@ -54,7 +54,28 @@ class SyncStream(ExactStream):
         return value
 
     def query(self, context: Context | None) -> Query:
-        return Query(select=self.selected_fields(), filter=f"Timestamp gt {self._from}L")
+        return self.sync_query(self._from)
+
+    def sync_query(self, start: int) -> Query:
+        return Query(select=self.selected_fields(), filter=f"Timestamp gt {start}L")
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        # read_partition's start, decided ahead (parallel.py); SyncTimestamp is asked once.
+        division = self.division_of(context)
+        if division is None:
+            return None
+        with self.state_ahead(context) as state:
+            moved = self.runtime.divisions.moved_since(division, state)
+            saved = None if moved else self._saved_timestamp(context)
+        if saved is not None:
+            return lambda: self.sync_query(int(saved or 1))
+        since = self.first_run_since(division)
+        name = self.entity.sync_timestamp_endpoint
+        if since is not None and name:
+            return lambda: self.sync_query(
+                self.runtime.sync_timestamps.get(division, name, since) or 1
+            )
+        return lambda: self.sync_query(1)
 
     def read_partition(self, context: Context | None) -> Iterator[dict[str, Any]]:
         division = self._division
@@ -97,7 +118,7 @@ class SyncStream(ExactStream):
             return None
         name = self.entity.sync_timestamp_endpoint
         if name:
-            ts = int(self.runtime.client.sync_timestamp(division, name, start_date))
+            ts = self.runtime.sync_timestamps.get(division, name, start_date)
             self.runtime.progress.add_calls(self.name, 1)
             self.logger.info(
                 "%s: start_date %s is Timestamp %d in division %s",
@@ -208,6 +229,9 @@ class StockSyncStream(SyncStream):
 class DeletedStream(SyncStream):
     """``deleted``: sync/Deleted, from the run's shared read (one read per division per run)."""
 
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        return None  # no pages of its own: the shared read (deletions.py)
+
     def read_partition(self, context: Context | None) -> Iterator[dict[str, Any]]:
         division = self._division
         assert division is not None
@@ -302,10 +326,18 @@ class ModifiedStream(ExactStream):
             markers["replication_key_value"] = utc.isoformat(timespec="microseconds")
 
     def query(self, context: Context | None) -> Query:
+        return self.modified_query(self._start)
+
+    def modified_query(self, start: datetime | None) -> Query:
         query = Query(select=self.selected_fields())
-        if self._start is not None:
-            query.filter = compare("Modified", "ge", self._start, "Edm.DateTime")
+        if start is not None:
+            query.filter = compare("Modified", "ge", start, "Edm.DateTime")
         return query
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        with self.state_ahead(context):
+            start = self.get_starting_timestamp(context)
+        return lambda: self.modified_query(start)
 
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         key = tuple(record.get(k) for k in self.primary_keys)
@@ -340,6 +372,9 @@ def _same_instant(a: datetime, b: Any) -> bool:
 
 class FullTableStream(ExactStream):
     """Bulk or plain endpoints without a usable ``Modified``: the whole table every run."""
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        return lambda: self.query(context)
 
 
 class FunctionStream(ExactStream):

@@ -7,7 +7,7 @@ bookmarks and resume stay exactly as in native mode.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from weakref import WeakKeyDictionary
@@ -71,6 +71,9 @@ class HotglueBehaviour(ExactStream):
         if self.hotglue.suppliers_only and self.reads_sync and IS_SUPPLIER not in fields:
             fields.append(IS_SUPPLIER)  # the client-side filter needs it (not emitted)
         return fields
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        return None  # its query() depends on the partition's run: read live, one at a time
 
     def query(self, context: Context | None) -> Query:
         query = super().query(context)
