@@ -35,6 +35,7 @@ STREAMS = (
     "supplier_item", "purchase_item_prices", "purchase_orders", "goods_receipt_lines",
     "purchase_return_lines", "sales_orders", "sales_order_lines", "sales_invoices",
     "bill_of_material_versions", "bill_of_material_materials", "assembly_orders", "shop_orders",
+    "sales_price_list_periods", "sales_price_list_volume_discounts",
 )
 RAW_SCHEMA = "exact"
 # EndDate rules compare with this day, so expectations do not move with the calendar.
