@@ -39,6 +39,16 @@ ENTITIES = (
     "sell_order_lines", "buy_orders", "buy_order_lines", "receipt_lines",
 )
 PLANNING_SCHEMA = "planning"
+# The tap streams the models read (planning/models/staging/_exact__sources.yml), and warehouses
+# for the stock_warehouse_ids flag: what the tests and the benchmark load.
+SOURCE_STREAMS = (
+    "warehouses",
+    "items", "stock_positions", "item_warehouses", "sales_item_prices", "accounts",
+    "supplier_item", "purchase_item_prices", "purchase_orders", "goods_receipt_lines",
+    "purchase_return_lines", "sales_orders", "sales_order_lines", "sales_invoices",
+    "bill_of_material_versions", "bill_of_material_materials", "assembly_orders", "shop_orders",
+    "sales_price_list_periods", "sales_price_list_volume_discounts",
+)
 
 
 class PlanningError(RuntimeError):
