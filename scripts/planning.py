@@ -3,7 +3,8 @@
 1. dbt in its own venv (.venv-dbt, created once): dbt's pins are not the tap's, and its duckdb
    must be the one target-duckdb writes the file with (1.1.3, see meltano.yml),
 2. `make demo`'s extract when demo/exact.duckdb does not exist yet,
-3. `dbt build` (models and their tests) into the `planning` schema of that file,
+3. `dbt build` (models and their tests) into the `planning` schema of that file; with
+   `--full-refresh` when the vars differ from the last build's (the incremental marts),
 4. the planner's entities and their row counts.
 
 Flags (seed 001) are dbt vars: `make planning VARS='{use_sales_orders: true}'`.
@@ -38,6 +39,16 @@ ENTITIES = (
     "sell_order_lines", "buy_orders", "buy_order_lines", "receipt_lines",
 )
 PLANNING_SCHEMA = "planning"
+# The tap streams the models read (planning/models/staging/_exact__sources.yml), and warehouses
+# for the stock_warehouse_ids flag: what the tests and the benchmark load.
+SOURCE_STREAMS = (
+    "warehouses",
+    "items", "stock_positions", "item_warehouses", "sales_item_prices", "accounts",
+    "supplier_item", "purchase_item_prices", "purchase_orders", "goods_receipt_lines",
+    "purchase_return_lines", "sales_orders", "sales_order_lines", "sales_invoices",
+    "bill_of_material_versions", "bill_of_material_materials", "assembly_orders", "shop_orders",
+    "sales_price_list_periods", "sales_price_list_volume_discounts",
+)
 
 
 class PlanningError(RuntimeError):
@@ -134,6 +145,28 @@ def entity_counts(duckdb_path: Path, schema: str = PLANNING_SCHEMA) -> dict[str,
     return counts
 
 
+def flags_file(work_dir: Path) -> Path:
+    return work_dir / "last-vars.json"
+
+
+def flags_changed(work_dir: Path, variables: Mapping[str, Any]) -> bool:
+    """True when the last successful build used other vars (or there was none to compare)."""
+    try:
+        return bool(json.loads(flags_file(work_dir).read_text(encoding="utf-8")) != dict(variables))
+    except (OSError, ValueError):
+        return True
+
+
+def remember_flags(work_dir: Path, variables: Mapping[str, Any]) -> None:
+    work_dir.mkdir(parents=True, exist_ok=True)
+    temp = flags_file(work_dir).with_suffix(".tmp")
+    with temp.open("w", encoding="utf-8") as out:
+        json.dump(dict(variables), out, sort_keys=True)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temp, flags_file(work_dir))
+
+
 def load_demo() -> ModuleType:
     spec = importlib.util.spec_from_file_location("exact_demo", ROOT / "scripts" / "demo.py")
     if spec is None or spec.loader is None:
@@ -153,10 +186,14 @@ def main(argv: Sequence[str]) -> int:
         if demo.main() != 0:
             raise PlanningError("the demo failed")
     work_dir = duckdb_path.parent / "planning"
-    print(f"- dbt build on {duckdb_path} (logs in {work_dir / 'logs'})", flush=True)
-    result = run_dbt(["build"], dbt_env(duckdb_path), work_dir, variables)
+    command = ["build"]
+    if flags_changed(work_dir, variables):
+        command.append("--full-refresh")  # the incremental marts would keep the old flags' rows
+    print(f"- dbt {' '.join(command)} on {duckdb_path} (logs in {work_dir / 'logs'})", flush=True)
+    result = run_dbt(command, dbt_env(duckdb_path), work_dir, variables)
     if result.returncode != 0:
         raise PlanningError("dbt build failed:\n" + dbt_failures(result.stdout) + result.stderr)
+    remember_flags(work_dir, variables)
     summary = [line for line in result.stdout.splitlines() if "Done." in line]
     print(f"- {summary[-1].split('Done.')[-1].strip() if summary else 'dbt build done'}")
     print(f"\nPlanner entities in {duckdb_path} (schema {PLANNING_SCHEMA})")

@@ -30,6 +30,8 @@ import yaml
 
 from tap_exact.streams import SEED_001_STREAMS
 
+from .planning import SOURCE_STREAMS as PLANNING_SOURCE_STREAMS
+
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = ROOT / "plugins"
 VARIANT = "exact-online"
@@ -119,8 +121,11 @@ def definition(name: str, info: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 def starter_select() -> list[str]:
-    """The documented default ``select``: the seed use case's 27 streams (docs/meltano.md)."""
-    return [f"{stream}.*" for stream in SEED_001_STREAMS]
+    """The documented default ``select`` (docs/meltano.md): the seed use case's 27 streams, then
+    the other tables the planning model reads (its price lists), so ``dbt-duckdb:build`` finds
+    every source it declares."""
+    extra = [s for s in PLANNING_SOURCE_STREAMS if s not in SEED_001_STREAMS]
+    return [f"{stream}.*" for stream in (*SEED_001_STREAMS, *extra)]
 
 
 def lock(plugin: dict[str, Any]) -> dict[str, Any]:

@@ -86,7 +86,7 @@
     select
     {%- for column in columns %}
         {%- set name = column.name | lower %}
-        {%- if name in (key, 'deleted_at') %}
+        {%- if name in (key, 'deleted_at', 'loaded_at') %}
         current_row.{{ name }}
         {%- else %}
         case when current_row.deleted_at is not null and last_live.{{ key }} is not null
@@ -96,4 +96,44 @@
     from {{ ref(staging) }} current_row
     left join {{ ref(snapshot) }} last_live
         on last_live.{{ key }} = current_row.{{ key }} and last_live.dbt_valid_to is null
+{%- endmacro %}
+
+{# When the loader wrote the row: _sdc_batched_at (both loaders write it with their metadata
+   columns on), else the fallback (Exact's Modified; null = unknown, always reprocessed). The
+   incremental marts take the rows loaded since their last build from it. #}
+{% macro loaded_at(relation, fallback='cast(null as timestamp)') -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {#- to the microsecond (not to_ts): one load's rows fall in the same second -#}
+    {%- if '_sdc_batched_at' in names -%} cast("_sdc_batched_at" as timestamp)
+    {%- else -%} {{ fallback }}
+    {%- endif -%}
+{%- endmacro %}
+
+{# A snapshot's columns: the staging model's, without loaded_at (a reload alone is no new version). #}
+{% macro snapshot_columns(staging) -%}
+    {%- set columns = adapter.get_columns_in_relation(ref(staging)) if execute else [] -%}
+    {%- for column in columns if column.name | lower != 'loaded_at' -%}
+    {{ column.name | lower }}{{ ', ' if not loop.last }}
+    {%- endfor -%}
+    {%- if not columns %}*{% endif -%}
+{%- endmacro %}
+
+{# Incremental marts: only rows loaded since the last build, less incremental_lookback_hours
+   (batches committed out of order still arrive); a null loaded_at is always taken. #}
+{% macro loaded_since_last_build(column='loaded_at') -%}
+    ({{ column }} is null or {{ column }} >= (
+        select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+               - {{ hours_interval(var('incremental_lookback_hours')) }}
+        from {{ this }}))
+{%- endmacro %}
+
+{% macro hours_interval(hours) -%}
+    {%- if target.type == 'postgres' -%} interval '{{ hours | int }} hours'
+    {%- else -%} to_hours(cast({{ hours | int }} as bigint))
+    {%- endif -%}
 {%- endmacro %}

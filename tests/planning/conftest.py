@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from filelock import FileLock
 
+from scripts.planning import SOURCE_STREAMS
 from tests.pipeline.singer_run import (
     SandboxServer,
     discover_catalog,
@@ -27,15 +28,6 @@ from tests.pipeline.singer_run import (
 from .warehouse import DuckDBFile
 
 ROOT = Path(__file__).resolve().parents[2]
-# Every stream a planning model reads (planning/models/staging/_exact__sources.yml), and
-# warehouses for the stock_warehouse_ids flag.
-STREAMS = (
-    "warehouses",
-    "items", "stock_positions", "item_warehouses", "sales_item_prices", "accounts",
-    "supplier_item", "purchase_item_prices", "purchase_orders", "goods_receipt_lines",
-    "purchase_return_lines", "sales_orders", "sales_order_lines", "sales_invoices",
-    "bill_of_material_versions", "bill_of_material_materials", "assembly_orders", "shop_orders",
-)
 RAW_SCHEMA = "exact"
 # EndDate rules compare with this day, so expectations do not move with the calendar.
 PLANNING_DATE = "2026-12-01"
@@ -109,7 +101,7 @@ def loaded_company(
         tap = str(Path(sys.executable).parent / "tap-exact")
         config = write_json(work / "tap.json", tap_config(
             sandbox.config, token_store_path=str(work / "tokens.json")))
-        catalog = discover_catalog(tap, config, STREAMS, work / "catalog.json")
+        catalog = discover_catalog(tap, config, SOURCE_STREAMS, work / "catalog.json")
         duckdb_path = work / "exact.duckdb"
         target_settings: dict[str, Any] = {
             "filepath": str(duckdb_path), "default_target_schema": RAW_SCHEMA,

@@ -114,3 +114,20 @@ def composition_pairs(
     return {
         pair: found for pair, (_rank, found) in pairs.items() if (pair[1], pair[0]) not in pairs
     }
+
+
+def price_list_prices(
+    discounts: Iterable[Row], periods: Iterable[Row], code: str, day: date
+) -> dict[str, Decimal | None]:
+    """Per item: NewPrice in price list `code` (a period valid on `day`), smallest quantity, latest
+    period start."""
+    valid = {p["id"]: p for p in live(periods) if valid_on(p, day)}
+    best: dict[str, tuple[tuple[Any, ...], Row]] = {}
+    for row in live(discounts):
+        period = valid.get(row["pricelistperiod"])
+        if period is None or str(row["pricelistcode"] or "").strip().lower() != code.lower():
+            continue
+        rank = (as_number(row["quantity"]) or 0, -_ordinal(period.get("startdate")), row["id"])
+        if row["item"] not in best or rank < best[row["item"]][0]:
+            best[row["item"]] = (rank, row)
+    return {item: money(row["newprice"]) for item, (_rank, row) in best.items()}

@@ -20,6 +20,7 @@ from .expected import (
     composition_pairs,
     live,
     money,
+    price_list_prices,
     product_status,
     sales_prices,
     stock_levels,
@@ -60,6 +61,8 @@ def flagged(planning: ModuleType, loaded_company: LoadedCompany) -> dict[str, li
     first_warehouse = loaded_company.raw("warehouses")[0]["id"]
     return build(
         planning, loaded_company, "planning_flags",
+        use_price_lists=True,
+        price_list_code=price_list(loaded_company),
         map_product_articleCode=False,
         map_IsPurchaseItem=False,
         stock_warehouse_ids=[first_warehouse],
@@ -76,6 +79,12 @@ def flagged(planning: ModuleType, loaded_company: LoadedCompany) -> dict[str, li
         use_assembly_orders=True,
         bo_completed_status=["20"],
     )
+
+
+def price_list(company: LoadedCompany) -> str:
+    """The price list with the most volume-discount rows, written as a user might (lower case)."""
+    counts = Counter(r["pricelistcode"] for r in company.raw("sales_price_list_volume_discounts"))
+    return str(counts.most_common(1)[0][0]).lower()
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +272,10 @@ def test_flags_change_products(
 ) -> None:
     warehouse = str(loaded_company.raw("warehouses")[0]["id"]).lower()
     stock = stock_levels(loaded_company.raw("stock_positions"), {warehouse})
+    general = sales_prices(loaded_company.raw("sales_item_prices"), DAY)
+    listed = price_list_prices(loaded_company.raw("sales_price_list_volume_discounts"),
+                               loaded_company.raw("sales_price_list_periods"),
+                               price_list(loaded_company), DAY)
     before, after = by_id(defaults["products"]), by_id(flagged["products"])
     changed_status = 0
     for item in loaded_company.raw("items"):
@@ -270,9 +283,13 @@ def test_flags_change_products(
         assert row["stock_level"] == stock.get(item["id"], 0)  # stock_warehouse_ids
         assert row["article_code"] == item["id"]  # map_product_articleCode off
         assert row["unlimited_stock"] is False  # map_IsPurchaseItem off
+        # use_price_lists: the list's price, else the general one
+        assert as_number(row["price"]) == listed.get(item["id"], general.get(item["id"]))
         assert row["status"] == product_status(item, DAY, {"map_IsPurchaseItem": False})
         changed_status += row["status"] != before[item["id"]]["status"]
     assert changed_status > 0
+    assert listed and any(listed[i] != general.get(i) for i in listed)
+    assert any(after[i]["price"] != before[i]["price"] for i in after)
     assert any(after[i]["stock_level"] != before[i]["stock_level"] for i in after)
 
 

@@ -10,7 +10,8 @@ with purchase_lines as (
 deleted_orders as (
     select
         purchase_order_id,
-        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at
+        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at,
+        max(loaded_at) as loaded_at
     from purchase_lines
     where is_order_tombstone
     group by purchase_order_id
@@ -31,7 +32,8 @@ select
     false as is_assembly,
     l.created_at,
     l.modified_at,
-    coalesce(l.deleted_at, d.deleted_at) as deleted_at
+    coalesce(l.deleted_at, d.deleted_at) as deleted_at,
+    greatest(l.loaded_at, d.loaded_at) as loaded_at
 from purchase_lines l
 left join deleted_orders d on d.purchase_order_id = l.purchase_order_id
 where not l.is_order_tombstone
@@ -42,7 +44,7 @@ select
     planned_quantity, cast(null as double precision), order_date, assembly_date,
     cast(null as {{ dbt.type_string() }}),
     -- AssemblyOrders.OrderStatus: 20 = finished
-    order_status = '20', true, order_date, coalesce(finished_date, order_date), deleted_at
+    order_status = '20', true, order_date, coalesce(finished_date, order_date), deleted_at, loaded_at
 from {{ ref('stg_exact__assembly_orders') }}
 {%- endif %}
 {%- if var('use_production_orders') %}
@@ -51,6 +53,6 @@ select
     shop_order_id, shop_order_id, division, cast(null as {{ dbt.type_string() }}), item_id,
     planned_quantity, cast(null as double precision), entry_date, planned_date, your_ref,
     -- ShopOrders.Status: 40 = completed, 50 = financially completed
-    status in (40, 50), true, created_at, modified_at, deleted_at
+    status in (40, 50), true, created_at, modified_at, deleted_at, loaded_at
 from {{ ref('stg_exact__shop_orders') }}
 {%- endif %}

@@ -22,7 +22,8 @@ with order_lines as (
         l.created_at,
         greatest(l.modified_at, o.modified_at) as modified_at,
         coalesce(l.deleted_at, o.deleted_at,
-                 case when o.status = 45 then coalesce(o.modified_at, o.order_date) end) as deleted_at
+                 case when o.status = 45 then coalesce(o.modified_at, o.order_date) end) as deleted_at,
+        greatest(l.loaded_at, o.loaded_at) as loaded_at
     from {{ ref('int_exact__sales_order_lines') }} l
     join {{ ref('int_exact__sales_orders') }} o on o.sales_order_id = l.sales_order_id
 ),
@@ -30,7 +31,8 @@ with order_lines as (
 deleted_invoices as (
     select
         sales_invoice_id,
-        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at
+        coalesce(min(deleted_at), cast({{ planning_date() }} as timestamp)) as deleted_at,
+        max(loaded_at) as loaded_at
     from {{ ref('stg_exact__sales_invoices') }}
     where is_invoice_tombstone
     group by sales_invoice_id
@@ -54,6 +56,7 @@ invoice_lines as (
         i.created_at,
         i.modified_at,
         coalesce(i.deleted_at, d.deleted_at) as deleted_at,
+        greatest(i.loaded_at, d.loaded_at) as loaded_at,
         i.sales_order_id
     from {{ ref('stg_exact__sales_invoices') }} i
     left join deleted_invoices d on d.sales_invoice_id = i.sales_invoice_id
@@ -71,7 +74,7 @@ combined as (
     select
         line_id, order_id, division, customer_id, item_id, quantity, amount, cost_center,
         is_drop_shipment, placed, is_completed, order_amount, source, created_at, modified_at,
-        deleted_at
+        deleted_at, loaded_at
     from invoice_lines
     {%- if var('use_sales_orders') %}
     where sales_order_id is null

@@ -1,4 +1,4 @@
--- Products from Items + StockPositions + SalesItemPrices (+ BOMs for `assembled`).
+-- Products from Items + StockPositions + SalesItemPrices (or a sales price list) (+ BOMs for `assembled`).
 -- Status truth table: docs/planning.md, "products.status".
 {%- set assortments = var('assortments') or {} %}
 with items as (
@@ -44,6 +44,34 @@ prices as (
     ) ranked
     where rank_in_item = 1
 ),
+{%- if var('use_price_lists') %}
+{%- if not var('price_list_code') %}
+{{ exceptions.raise_compiler_error("use_price_lists is true but price_list_code is not set") }}
+{%- endif %}
+
+-- use_price_lists: the item's NewPrice in the price list price_list_code, in a period valid on
+-- the planning date, smallest quantity tier, latest period start; items not in it keep `prices`.
+list_prices as (
+    select item_id, price
+    from (
+        select
+            d.item_id,
+            d.price,
+            row_number() over (
+                partition by d.item_id
+                order by coalesce(d.quantity, 0), p.start_date desc nulls last, d.volume_discount_id
+            ) as rank_in_item
+        from {{ ref('stg_exact__sales_price_list_volume_discounts') }} d
+        join {{ ref('stg_exact__sales_price_list_periods') }} p
+            on p.price_list_period_id = d.price_list_period_id
+        where d.deleted_at is null and p.deleted_at is null
+          and {{ in_list('lower(trim(d.price_list_code))', [var('price_list_code')]) }}
+          and (p.start_date is null or cast(p.start_date as date) <= {{ planning_date() }})
+          and (p.end_date is null or cast(p.end_date as date) > {{ planning_date() }})
+    ) ranked
+    where rank_in_item = 1
+),
+{%- endif %}
 
 boms as (
     select distinct v.item_id
@@ -74,7 +102,7 @@ select
     left(flagged.code, 255) as sku_code,
     left({{ "coalesce(flagged.search_code, flagged.item_id)" if var('map_product_articleCode') else "flagged.item_id" }}, 255) as article_code,
     left(flagged.barcode, 255) as ean_code,
-    {{ planner_money('prices.price') }} as price,
+    {{ planner_money('coalesce(list_prices.price, prices.price)' if var('use_price_lists') else 'prices.price') }} as price,
     {{ 'not flagged.is_purchase_item' if var('map_IsPurchaseItem') else 'false' }} as unlimited_stock,
     {%- if var('map_stockLevel') %}
     cast(round(coalesce(stock.stock, 0) * {{ unit_factor('flagged.unit_code') }}) as integer) as stock_level,
@@ -102,6 +130,9 @@ from flagged
 left join stock on stock.item_id = flagged.item_id
 left join stock_limits on stock_limits.item_id = flagged.item_id
 left join prices on prices.item_id = flagged.item_id
+{%- if var('use_price_lists') %}
+left join list_prices on list_prices.item_id = flagged.item_id
+{%- endif %}
 left join boms on boms.item_id = flagged.item_id
 {%- if var('sync_sell_orders_only') %}
 where 1 = 0  -- sync_sell_orders_only: this integration sends sell orders only

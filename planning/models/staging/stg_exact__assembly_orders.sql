@@ -8,5 +8,6 @@ select
     {{ to_ts('"OrderDate"') }} as order_date,
     {{ to_ts('"AssemblyDate"') }} as assembly_date,
     {{ to_ts('"FinishedAssemblyDate"') }} as finished_date,
-    {{ sdc_deleted_at(source('exact', 'assembly_orders')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'assembly_orders')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'assembly_orders')) }} as loaded_at
 from {{ source('exact', 'assembly_orders') }}

@@ -17,5 +17,6 @@ select
     {{ to_ts('"EndDate"') }} as end_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'items')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'items')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'items'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'items') }}

@@ -19,5 +19,6 @@ select
     {{ to_ts('"ReceiptDate"') }} as receipt_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'purchase_orders'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'purchase_orders') }}

@@ -8,5 +8,6 @@ select
     cast("ReturnQuantity" as double precision) as return_quantity,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'purchase_return_lines')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_return_lines')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'purchase_return_lines'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'purchase_return_lines') }}

@@ -16,5 +16,6 @@ select
     {{ to_ts('"InvoiceDate"') }} as invoice_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'sales_invoices')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_invoices')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'sales_invoices'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'sales_invoices') }}

@@ -10,5 +10,6 @@ select
     coalesce(cast("UseDropShipment" as integer), 0) = 1 as is_drop_shipment,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'sales_order_lines')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_order_lines')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'sales_order_lines'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'sales_order_lines') }}

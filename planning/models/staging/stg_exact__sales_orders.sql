@@ -9,5 +9,6 @@ select
     {{ to_ts('"OrderDate"') }} as order_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'sales_orders')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'sales_orders')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'sales_orders'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'sales_orders') }}

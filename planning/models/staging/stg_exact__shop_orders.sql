@@ -10,5 +10,6 @@ select
     {{ to_ts('"PlannedDate"') }} as planned_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'shop_orders')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'shop_orders')) }} as deleted_at,
+    {{ loaded_at(source('exact', 'shop_orders'), to_ts('"Modified"')) }} as loaded_at
 from {{ source('exact', 'shop_orders') }}
