@@ -21,6 +21,7 @@ from exact_online.settings import (
     division_number,
     relax_types,
 )
+from tap_exact.budget import DEFAULT_REFERENCE_HOURS, IntervalSettings
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 
@@ -105,6 +106,17 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "are read. fail: exit code 77 at the end; warn: exit code 0 (the log still names it).",
     ),
     th.Property(
+        "reference_interval_hours", th.NumberType, default=DEFAULT_REFERENCE_HOURS,
+        description="Slow-changing reference streams (VAT codes, GL accounts, warehouses, "
+        "units, exchange rates, ...; docs/budget.md lists them) are read at most every this many "
+        "hours per division; the last read is kept in state. 0: every run.",
+    ),
+    th.Property(
+        "stream_interval_hours", th.ObjectType(additional_properties=th.NumberType),
+        description="Per-stream minimum interval in hours, overriding reference_interval_hours "
+        "(any stream; 0: every run), e.g. {\"assembly_orders\": 6, \"vat_codes\": 0}.",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty); a "
         "number or a numeric string.",
@@ -131,6 +143,7 @@ class TapSettings:
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
     output: OutputSettings = field(default_factory=OutputSettings)
+    intervals: IntervalSettings = field(default_factory=IntervalSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -156,6 +169,7 @@ class TapSettings:
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
             output=OutputSettings.from_config(config),
+            intervals=IntervalSettings.from_config(config),
         )
 
 
