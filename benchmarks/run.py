@@ -325,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
     p.add_argument("--no-peers", action="store_true")
-    p.add_argument("--only", default="", help="comma list: extract,limits,rss,divisions,target")
+    p.add_argument(
+        "--only", default="", help="comma list: extract,limits,rss,divisions,target,budget"
+    )
     p.add_argument("--work", default="", help="scratch dir (default: a temp dir)")
     p.add_argument("--out", default="", help="results JSON path")
     p.add_argument(
@@ -342,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss",
         "divisions",
         "target",
+        "budget",
     }
     if args.quick:
         only -= {"limits", "rss"}
@@ -389,7 +392,15 @@ def main(argv: list[str] | None = None) -> int:
     if "target" in only:
         results["target"] = bench_target(20 if args.quick else 1000, work)
         save()
+    if "budget" in only:
+        from .budget import bench_budget
+        from .budget import table as budget_table
+
+        results["budget"] = bench_budget(work, quick=args.quick)
+        save()
     print(table(results))
+    if results.get("budget"):
+        print(budget_table(results["budget"]))
     save()
     if not args.quick and not args.out:
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))
