@@ -296,7 +296,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
     p.add_argument("--no-peers", action="store_true")
     p.add_argument(
-        "--only", default="", help="comma list: extract,limits,rss,divisions,target,planning"
+        "--only", default="",
+        help="comma list: extract,limits,rss,divisions,target,planning,budget",
     )
     p.add_argument("--work", default="", help="scratch dir (default: a temp dir)")
     p.add_argument("--out", default="", help="results JSON path")
@@ -315,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         "divisions",
         "target",
         "planning",
+        "budget",
     }
     if args.quick:
         only -= {"limits", "rss", "planning"}  # planning: a million-row company
@@ -369,8 +371,16 @@ def main(argv: list[str] | None = None) -> int:
         from .planning_build import bench as bench_planning_build
 
         results["planning_build"] = bench_planning_build(work / "planning")
+
+    if "budget" in only:
+        from .budget import bench_budget
+        from .budget import table as budget_table
+
+        results["budget"] = bench_budget(work, quick=args.quick)
         save()
     print(table(results))
+    if results.get("budget"):
+        print(budget_table(results["budget"]))
     save()
     if not args.quick and not args.out:
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))

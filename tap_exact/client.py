@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from urllib.parse import ParseResult
 
@@ -31,6 +31,7 @@ from exact_online.odata import Query, encode_params
 from exact_online.policy import Action, check_answer, classify
 from exact_online.registry import Endpoint, Entity
 from exact_online.timeconv import as_amsterdam
+from tap_exact import budget
 from tap_exact.pagination import ExactPaginator, decoded_page
 from tap_exact.runtime import RuntimeSource, TapRuntime
 from tap_exact.schema_source import REGISTRY_SCHEMAS
@@ -305,13 +306,23 @@ class ExactStream(RESTStream[ParseResult | None]):
         divisions = self.runtime.divisions  # a division answering 403 is skipped: divisions.py
         if self.endpoint.needs_division and divisions.skipped(self._division):
             return
+        state = self.get_context_state(context)
+        interval = self.min_interval_hours
+        if not budget.is_due(state, interval, self.run_start):
+            self.logger.info(
+                "%s division %s: read %s, next read due %s (minimum interval %g h): skipped",
+                self.name, self._division, state.get(budget.LAST_READ_KEY),
+                budget.next_read(state, interval), interval,
+            )
+            return
         self.runtime.progress.begin(self.name, self._division)
         parallel = self.runtime.parallel
         self._reader = parallel.start_partition(self, context)
         reader = self._reader
         try:
-            with divisions.guard(self.name, self._division, self.get_context_state(context)):
+            with divisions.guard(self.name, self._division, state):
                 yield from self.read_partition(context)
+                budget.mark_read(state, interval, self.run_start)
         except BaseException:
             parallel.finish_partition(reader)
             parallel.abort()  # the run ends here: no reader outlives it
@@ -321,6 +332,25 @@ class ExactStream(RESTStream[ParseResult | None]):
         finally:
             self._reader = None
             self.runtime.progress.end()
+
+    def is_due_in(self, division: int | None) -> bool:
+        """Whether this run reads the stream's partition of ``division`` (minimum interval)."""
+        context = {DIVISION_KEY: division} if division is not None else None
+        # Looked up, not created: readers ask ahead of the partition, and STATE must stay
+        # what a run without readers writes (a partition unknown to the state is due).
+        known = [p for p in self._state_partitions() if p.get("context") == context]
+        state = known[0] if known else {}
+        return budget.is_due(state, self.min_interval_hours, self.run_start)
+
+    @property
+    def min_interval_hours(self) -> float:
+        """Hours between two reads of a partition (0: every run), see tap_exact/budget.py."""
+        return self.runtime.settings.intervals.hours(self.name, self.entity.stream)
+
+    @property
+    def run_start(self) -> datetime:
+        """The run's start (the SDK's ``initialized_at``), UTC."""
+        return datetime.fromtimestamp(self._runtime_source.initialized_at / 1000, timezone.utc)
 
     def read_partition(self, context: Context | None) -> Iterator[dict[str, Any]]:
         yield from self.request_records(context)

@@ -1,8 +1,11 @@
 """Which divisions to read, and whether a division's Timestamps were reset (DivisionMoveDate).
 
-Looked up once per run, on first need during sync (never during discovery): ``current/Me`` (free)
-for the current division, then ``system/Divisions`` (one call) for the reachable divisions and
-their move dates.
+Looked up at most once per run, on first need during sync (never during discovery): ``current/Me``
+(free) for the current division, then ``system/Divisions`` (one call) for the reachable divisions
+and their move dates. With ``divisions`` configured, the move check is the only need, and a
+partition whose move date was checked less than :data:`MOVE_CHECK_INTERVAL` ago (its state says
+when) does not ask again: a 30-minute schedule pays 24 calls a day for it, not 48. A move is then
+noticed up to an hour late; nothing is lost (the moved division is read in full once noticed).
 
 A division that answers 403 (the user lost access to that company) is reported once, skipped for
 the rest of the run with its state untouched, and named again at the end; the exit code is
@@ -15,7 +18,7 @@ import copy
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from singer_sdk.exceptions import FatalAPIError
@@ -25,6 +28,8 @@ from exact_online.errors import ExactAPIError
 from exact_online.odata import Query
 
 MOVE_DATE_KEY = "division_move_date"
+MOVE_CHECKED_KEY = "division_checked_at"  # when MOVE_DATE_KEY was last looked up (UTC)
+MOVE_CHECK_INTERVAL = timedelta(hours=1)
 # EX_NOPERM: every reachable division was read, but the user cannot reach some configured ones.
 EXIT_UNREACHABLE_DIVISION = 77
 UNREACHABLE_STATUSES = frozenset({403})
@@ -42,6 +47,7 @@ class DivisionDirectory:
         self._current: int | None = None
         self._unreachable: dict[int, str] = {}  # division -> what it answered
         self._announced: list[int] = []
+        self._now = datetime.now(timezone.utc)  # built on the run's first need: its start
 
     def _current_division(self) -> int:
         if self._current is None:
@@ -157,6 +163,8 @@ class DivisionDirectory:
         """
         if MOVE_DATE_KEY not in partition_state:
             return False
+        if self._checked_recently(partition_state):
+            return False
         current = self.move_date(division)
         if current is None:
             return False
@@ -164,7 +172,22 @@ class DivisionDirectory:
         return recorded is None or _parse(current) > _parse(str(recorded))
 
     def record(self, division: int, partition_state: dict[str, Any]) -> None:
+        if MOVE_DATE_KEY in partition_state and self._checked_recently(partition_state):
+            return
         partition_state[MOVE_DATE_KEY] = self.move_date(division)
+        partition_state[MOVE_CHECKED_KEY] = self._now.isoformat(timespec="seconds")
+
+    def _checked_recently(self, partition_state: dict[str, Any]) -> bool:
+        """The partition's move date is younger than MOVE_CHECK_INTERVAL and this run has not
+        listed the divisions anyway (when it has, checking is free)."""
+        if self._listed is not None:
+            return False
+        checked = partition_state.get(MOVE_CHECKED_KEY)
+        try:
+            at = _parse(str(checked)) if checked else None
+        except ValueError:
+            return False
+        return at is not None and self._now - at < MOVE_CHECK_INTERVAL
 
 
 def _exact_message(exc: Exception, status: int) -> str:

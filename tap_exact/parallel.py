@@ -65,6 +65,8 @@ class ReadAheadStream(Protocol):
 
     def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None: ...
 
+    def is_due_in(self, division: int | None) -> bool: ...
+
     def request_url(self, context: Context | None, query: Query) -> str: ...
 
     def checked_page(self, response: requests.Response) -> object: ...
@@ -371,6 +373,8 @@ class DivisionReaders:
             division = stream.division_of(context)
             if division is None or division in busy or self._skipped(division):
                 continue
+            if not stream.is_due_in(division):
+                continue  # its minimum interval has not passed: the stream skips it (budget.py)
             plan = stream.prefetch_query(context)
             if plan is None:
                 continue  # read live when its turn comes

@@ -14,6 +14,7 @@ from singer_sdk import SchemaSource
 
 from exact_online.registry import load_registry
 from tap_exact.edm_schema import entity_schema
+from tap_exact.line_sync import line_sync_schema
 
 
 class RegistrySchema(SchemaSource[str]):
@@ -27,7 +28,7 @@ class RegistrySchema(SchemaSource[str]):
         entity = load_registry().find(key)
         if entity is None or entity.stream != key or not entity.is_readable:
             raise KeyError(f"no readable entity with stream name {key!r} in the registry")
-        return entity_schema(entity)
+        return line_sync_schema(entity) or entity_schema(entity)
 
 
 REGISTRY_SCHEMAS = RegistrySchema()

@@ -22,6 +22,7 @@ from exact_online.settings import (
     relax_types,
 )
 from tap_exact.assets.settings import AssetSettings, asset_properties
+from tap_exact.budget import DEFAULT_REFERENCE_HOURS, IntervalSettings
 from tap_exact.divisions import UNREACHABLE_POLICIES
 from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 from tap_exact.parallel import DEFAULT_MAX_PARALLEL_DIVISIONS
@@ -120,6 +121,17 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "sequential, its own minute and day budget). 1: one division after another.",
     ),
     th.Property(
+        "reference_interval_hours", th.NumberType, default=DEFAULT_REFERENCE_HOURS,
+        description="Slow-changing reference streams (VAT codes, GL accounts, warehouses, "
+        "units, exchange rates, ...; docs/budget.md lists them) are read at most every this many "
+        "hours per division; the last read is kept in state. 0: every run.",
+    ),
+    th.Property(
+        "stream_interval_hours", th.ObjectType(additional_properties=th.NumberType),
+        description="Per-stream minimum interval in hours, overriding reference_interval_hours "
+        "(any stream; 0: every run), e.g. {\"assembly_orders\": 6, \"vat_codes\": 0}.",
+    ),
+    th.Property(
         "current_division", th.IntegerType,
         description="HotGlue alias: one division to read (used when `divisions` is empty); a "
         "number or a numeric string.",
@@ -150,6 +162,7 @@ class TapSettings:
     output: OutputSettings = field(default_factory=OutputSettings)
     assets: AssetSettings = field(default_factory=AssetSettings)
     max_parallel_divisions: int = DEFAULT_MAX_PARALLEL_DIVISIONS
+    intervals: IntervalSettings = field(default_factory=IntervalSettings)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -182,6 +195,7 @@ class TapSettings:
             output=OutputSettings.from_config(config),
             assets=AssetSettings.from_config(config),
             max_parallel_divisions=parallel,
+            intervals=IntervalSettings.from_config(config),
         )
 
 

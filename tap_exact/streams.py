@@ -21,6 +21,7 @@ from exact_online.registry import Endpoint, Entity, load_registry
 from tap_exact.client import DIVISION_KEY, ExactFatalError, ExactStream
 from tap_exact.deletions import DELETED_BOOKMARK
 from tap_exact.edm_schema import DELETED_AT, has_tombstones, stream_fields
+from tap_exact.line_sync import line_sync_source
 
 KEYS_AT_BOOKMARK = "keys_at_bookmark"
 # The SDK's (documented) state key for an unsorted stream's in-run maximum.
@@ -279,8 +280,13 @@ class ModifiedStream(ExactStream):
 
     Full precision and ``ge`` (never "+1 second"); rows at exactly the bookmark that the last run
     already emitted are skipped by key; the saved bookmark never passes run start minus
-    ``lookback_minutes`` (rows committed late are read again).
+    ``lookback_minutes`` (rows committed late are read again). A bookmark that was already older
+    than the lookback when it was saved (``keys_at_bookmark`` is kept only then) is *settled*:
+    every row at it was committed and read, so ``Modified gt`` asks for nothing twice — a run
+    with nothing new costs one call even when many rows share the bookmark's instant.
     """
+
+    _settled = False
 
     replication_key = "Modified"
     _start: datetime | None = None
@@ -288,24 +294,21 @@ class ModifiedStream(ExactStream):
     def read_partition(self, context: Context | None) -> Iterator[dict[str, Any]]:
         state = self.get_context_state(context)
         lookback = timedelta(minutes=self.runtime.settings.lookback_minutes)
-        run_start = datetime.fromtimestamp(
-            self._runtime_source.initialized_at / 1000, timezone.utc
-        )
-        self._signpost = run_start - lookback
+        self._signpost = self.run_start - lookback
         self.state_manager.write_replication_key_signpost(self._signpost, context=context)
         self._start = self.get_starting_timestamp(context)
-        saved = _rk_value(state, "Modified")
-        at_saved = self._start is not None and saved is not None and _same_instant(
-            self._start, saved
-        )
+        at_saved = self._at_saved(state, self._start)
         saved_keys = state.get(KEYS_AT_BOOKMARK) or () if at_saved else ()
+        self._settled = at_saved and KEYS_AT_BOOKMARK in state
         self._skip_keys = {tuple(k) for k in saved_keys}
         self._seen: set[tuple[Any, ...]] = set()
         self._max_modified: datetime | None = None
         self._keys_at_max: list[tuple[Any, ...]] = []
         yield from self.request_records(context)
         self._utc_progress_marker(state)
-        if self._max_modified is not None and self._max_modified <= self._signpost:
+        if self._max_modified is None:
+            return  # nothing read: the bookmark, and whether it is settled, stay as they were
+        if self._max_modified <= self._signpost:
             state[KEYS_AT_BOOKMARK] = [list(k) for k in self._keys_at_max[:_MAX_KEYS_AT_BOOKMARK]]
         else:
             state.pop(KEYS_AT_BOOKMARK, None)
@@ -325,19 +328,27 @@ class ModifiedStream(ExactStream):
             utc = self._max_modified.astimezone(timezone.utc)
             markers["replication_key_value"] = utc.isoformat(timespec="microseconds")
 
-    def query(self, context: Context | None) -> Query:
-        return self.modified_query(self._start)
+    @staticmethod
+    def _at_saved(state: dict[str, Any], start: datetime | None) -> bool:
+        """The read starts at the saved bookmark itself (not start_date, not the signpost)."""
+        saved = _rk_value(state, "Modified")
+        return start is not None and saved is not None and _same_instant(start, saved)
 
-    def modified_query(self, start: datetime | None) -> Query:
+    def query(self, context: Context | None) -> Query:
+        return self.modified_query(self._start, self._settled)
+
+    def modified_query(self, start: datetime | None, settled: bool = False) -> Query:
         query = Query(select=self.selected_fields())
         if start is not None:
-            query.filter = compare("Modified", "ge", start, "Edm.DateTime")
+            operator = "gt" if settled else "ge"
+            query.filter = compare("Modified", operator, start, "Edm.DateTime")
         return query
 
     def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
-        with self.state_ahead(context):
+        with self.state_ahead(context) as state:
             start = self.get_starting_timestamp(context)
-        return lambda: self.modified_query(start)
+            settled = self._at_saved(state, start) and KEYS_AT_BOOKMARK in state
+        return lambda: self.modified_query(start, settled)
 
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         key = tuple(record.get(k) for k in self.primary_keys)
@@ -426,15 +437,15 @@ def stream_family(entity: Entity, endpoint: Endpoint | None = None) -> type[Exac
 @cache
 def stream_class(entity: Entity) -> type[ExactStream]:
     """The stream class of one entity: its family plus name, path, keys and endpoint."""
-    family = stream_family(entity)
-    endpoint: Endpoint = entity.read_endpoint()
+    read_entity, endpoint = line_sync_source(entity) or (entity, entity.read_endpoint())
+    family = stream_family(read_entity, endpoint)
     names = {name for name, _ in stream_fields(endpoint)}
     attrs: dict[str, Any] = {
         "__module__": __name__,
         "__doc__": f"{entity.qualified_name} via {endpoint.path}",
         "name": entity.stream,
         "path": endpoint.path,
-        "entity": entity,
+        "entity": read_entity,  # what is read: a line table's twin header entity (line_sync.py)
         "endpoint": endpoint,
         "primary_keys": tuple(k for k in entity.key if k in names),
         "replication_key": family.__dict__.get("replication_key")
@@ -465,7 +476,8 @@ SEED_001: tuple[tuple[str, str, tuple[str, ...], str | None, bool], ...] = (
     ("warehouses", "plain", ("ID",), "Modified", False),
     ("accounts", "sync", ("ID",), "Timestamp", False),
     ("sales_invoices", "sync", ("ID",), "Timestamp", True),  # one row per invoice LINE
-    ("sales_invoice_lines", "bulk", ("ID",), None, False),  # no Modified on bulk: full table
+    # no Modified on plain/bulk: read through sync/SalesInvoice/SalesInvoices (line_sync.py)
+    ("sales_invoice_lines", "sync", ("ID",), "Timestamp", False),
     ("sales_item_prices", "sync", ("ID",), "Timestamp", False),
     ("stock_positions", "sync", ("ID",), "Timestamp", False),
     ("item_warehouses", "sync", ("ID",), "Timestamp", False),

@@ -119,6 +119,8 @@ class TapExact(Tap):
         for stream in self.streams.values():
             if not stream.selected or not isinstance(stream, SyncStream):
                 continue
+            if not stream.is_due_in(division):
+                continue  # not read this run (minimum interval): its bookmark waits
             if not isinstance(stream, DeletedStream) and not (
                 stream.emits_tombstones and stream.entity.deleted_entity_types
             ):
@@ -195,6 +197,14 @@ class TapExact(Tap):
                      "tags": fields}
             metrics.info("METRIC: %s", json.dumps(point, separators=(",", ":")))
 
+    def print_plan(self) -> None:
+        """``--plan``: the next run's API calls (tap_exact/plan.py), without calling the API."""
+        from tap_exact.plan import as_json, plan, table
+
+        lines = plan(self)
+        self.logger.info("Plan of the next run (calls when nothing changed):\n%s", table(lines))
+        click.echo(json.dumps(as_json(lines), indent=2))
+
     @classmethod
     def get_singer_command(cls) -> click.Command:
         """The SDK's command; ``--state`` parsed by :class:`_StateFile` (missing/empty: none)."""
@@ -202,6 +212,16 @@ class TapExact(Tap):
         for param in command.params:
             if param.name == "state":
                 param.type = _StateFile()
+        command.params.append(
+            click.Option(
+                ["--plan"],
+                is_flag=True,
+                default=False,
+                help="Print the API calls the next run would make, per stream and division "
+                "(JSON on stdout, a table on stderr), from config, catalog and state; no call, "
+                "no token.",
+            )
+        )
         return command
 
     @classmethod
@@ -213,6 +233,7 @@ class TapExact(Tap):
         config: t.Any = None,
         state: dict[str, t.Any] | None = None,
         catalog: t.IO[str] | None = None,
+        plan: bool = False,
     ) -> None:
         # Tap.invoke with run_sync in place of sync_all. singer-sdk 0.54 has no hook for this:
         # sync_all is @final, nothing runs after it (summary) or when it raises (save STATE),
@@ -227,6 +248,9 @@ class TapExact(Tap):
             parse_env_config=bool(getattr(config, "parse_env", False)),
             validate_config=True,
         )
+        if plan:
+            tap.print_plan()
+            return
         code = tap.run_sync()
         if code:
             sys.exit(code)

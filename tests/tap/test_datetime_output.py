@@ -91,8 +91,9 @@ def test_modified_bookmark_across_the_october_dst_change(
     # The late commit (03:20 CET = 02:20 UTC) is read; the CET row at the bookmark is not again.
     late = _warehouse("LATE", _wall_ms(2026, 10, 25, 3, 20))
     sb.insert_rows(d1, "inventory/Warehouses", [late])
+    # warehouses is a reference stream (read daily by default): read it every run here.
     second = run_tap(sb, tmp_path, ["warehouses"], state=first.states[-1],
-                     lookback_minutes=lookback, datetime_output="utc")
+                     lookback_minutes=lookback, datetime_output="utc", reference_interval_hours=0)
     assert second.returncode == 0, second.stderr[-3000:]
     got = [r for r in second.records["warehouses"] if r["Division"] == d1]
     assert [r["Code"] for r in got] == ["LATE"]
@@ -101,7 +102,7 @@ def test_modified_bookmark_across_the_october_dst_change(
     assert modified.utcoffset() == timedelta(0)  # datetime_output: utc
 
     third = run_tap(sb, tmp_path, ["warehouses"], state=second.states[-1],
-                    lookback_minutes=lookback)
+                    lookback_minutes=lookback, reference_interval_hours=0)
     assert third.returncode == 0, third.stderr[-3000:]
     assert [r for r in third.records.get("warehouses", []) if r["Division"] == d1] == []
 
