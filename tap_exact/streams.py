@@ -20,7 +20,13 @@ from exact_online.odata import Query, compare
 from exact_online.registry import Endpoint, Entity, load_registry
 from tap_exact.client import DIVISION_KEY, ExactFatalError, ExactStream
 from tap_exact.deletions import DELETED_BOOKMARK
-from tap_exact.edm_schema import DELETED_AT, has_tombstones, stream_fields
+from tap_exact.edm_schema import (
+    DELETED_AT,
+    ORDER_READ_AT,
+    has_line_reads,
+    has_tombstones,
+    stream_fields,
+)
 
 KEYS_AT_BOOKMARK = "keys_at_bookmark"
 # The SDK's (documented) state key for an unsorted stream's in-run maximum.
@@ -44,6 +50,7 @@ class SyncStream(ExactStream):
     _from = 1
     _max_seen = 1
     _modified_from: datetime | None = None
+    _read_at: datetime | None = None  # ORDER_READ_AT of this partition's lines
 
     @property
     def is_sorted(self) -> bool:
@@ -76,6 +83,9 @@ class SyncStream(ExactStream):
             start = self._timestamp_from_start_date(division)
         self._from = int(start or 1)
         self._max_seen = self._from
+        self._read_at = None
+        if has_line_reads(self.entity) and ORDER_READ_AT in self.schema["properties"]:
+            self._read_at = self.output_datetime(datetime.now(timezone.utc))
         yield from self.request_records(context)
         self._save_max_seen(state)
         self.checkpoint()
@@ -112,6 +122,8 @@ class SyncStream(ExactStream):
         ts = record.get("Timestamp")
         if isinstance(ts, int) and ts > self._max_seen:
             self._max_seen = ts
+        if self._read_at is not None:
+            record[ORDER_READ_AT] = self._read_at
         if self._modified_from is not None:
             modified = record.get("Modified")
             if isinstance(modified, datetime) and modified < self._modified_from:

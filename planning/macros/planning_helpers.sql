@@ -97,3 +97,17 @@
     left join {{ ref(snapshot) }} last_live
         on last_live.{{ key }} = current_row.{{ key }} and last_live.dbt_valid_to is null
 {%- endmacro %}
+
+{# A timestamp column the loaded table may lack (written by newer taps, or by loader metadata):
+   the column as a timestamp, else null. #}
+{% macro optional_ts(relation, name) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(column.name | lower) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- if name | lower in names -%} {{ to_ts('"' ~ name ~ '"') }}
+    {%- else -%} cast(null as timestamp)
+    {%- endif -%}
+{%- endmacro %}

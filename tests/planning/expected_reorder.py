@@ -60,6 +60,13 @@ def open_quantities(raw: Callable[[str], list[Row]], lots: dict[tuple[str, str],
     lines = raw("purchase_orders")
     deleted = _tombstoned(lines, "purchaseorderid")
     live_lines = [r for r in live(lines) if r["purchaseorderid"] not in deleted]
+    # A line the latest read of its order did not emit was deleted from the order.
+    latest: dict[str, str] = {}
+    for row in live_lines:
+        read_at = str(row.get("_sdc_order_read_at") or "")
+        latest[row["purchaseorderid"]] = max(latest.get(row["purchaseorderid"], ""), read_at)
+    live_lines = [r for r in live_lines
+                  if str(r.get("_sdc_order_read_at") or "") == latest[r["purchaseorderid"]]]
     by_line = {r["id"]: r for r in live_lines}
     statuses: dict[str, set[str]] = defaultdict(set)
     for row in live_lines:

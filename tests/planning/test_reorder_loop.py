@@ -185,3 +185,49 @@ def test_loop_orders_come_back_and_close_the_proposals(
                             dbt_python=planning.venv_bin("python"))
     assert (again.sent, again.created) == (0, 0)
     assert company.sandbox.calls()["total"] == 0
+
+
+def test_deletions_leave_the_proposals_and_the_open_quantity(
+    planning: ModuleType, loaded_company: LoadedCompany, placed: dict[str, Any], day: date
+) -> None:
+    """A deleted supplier and a deleted product leave reorder_points; a purchase-order line
+    deleted from an order that stays (DELETE on its line, as a user does in Exact) is no longer
+    open: the next extract shows it deleted, and buy_order_lines gives it deleted_at."""
+    company = loaded_company
+    proposals = sorted((p for p in reorder_points(company.raw, day).values()
+                        if p["proposed_quantity"]), key=lambda p: p["reference"])
+    supplier = proposals[0]["supplier_id"]
+    product = next(p for p in proposals if p["supplier_id"] != supplier)
+    lines = [r for r in company.raw("purchase_orders") if r.get("_sdc_deleted_at") is None]
+    per_order = Counter(r["purchaseorderid"] for r in lines)
+    line = next(r for r in lines if per_order[r["purchaseorderid"]] > 1
+                and r["orderstatus"] in (10, 20) and r["item"] != product["product_id"])
+    accounts = {r["id"]: r for r in company.raw("accounts")}
+    company.sandbox.delete_rows(int(accounts[supplier]["division"]), "crm/Accounts", [supplier])
+    company.sandbox.delete_rows(product["division"], "logistics/Items", [product["product_id"]])
+    path = f"{{division}}/purchaseorder/PurchaseOrderLines(guid'{line['id']}')"
+    answer = company.sandbox.session().delete(
+        company.sandbox.api_url(path, int(line["division"])))
+    assert answer.status_code == 204, answer.text
+
+    copy = company.work_dir / "after_deletions.duckdb"
+    copy.write_bytes(company.db.path.read_bytes())
+    company.extract_again(copy)
+    after = DuckDBFile(copy, company.db.python)
+    build(planning, after, company.work_dir / "dbt-after-deletions", day)
+
+    def raw(table: str) -> list[dict[str, Any]]:
+        return after.table("exact", table)
+
+    expected = reorder_points(raw, day)
+    compare(points(after), expected)
+    assert product["product_id"] not in expected
+    assert not [p for p in expected.values() if p["supplier_id"] == supplier]
+    assert any(p["supplier_id"] == supplier for p in proposals)
+
+    buy_order_lines = {r["remote_id"]: r for r in after.rows(
+        f"select * from {after.name('planning', 'buy_order_lines')}")}
+    assert buy_order_lines[line["id"]]["deleted_at"] is not None, "a phantom open line"
+    siblings = [r for r in buy_order_lines.values()
+                if r["buy_order_id"] == line["purchaseorderid"] and r["remote_id"] != line["id"]]
+    assert siblings and all(r["deleted_at"] is None for r in siblings)

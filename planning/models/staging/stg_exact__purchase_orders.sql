@@ -19,5 +19,7 @@ select
     {{ to_ts('"ReceiptDate"') }} as receipt_date,
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
-    {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at
+    {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at,
+    -- when the tap's read that emitted this line started (docs/planning.md, "Deletions")
+    {{ optional_ts(source('exact', 'purchase_orders'), '_sdc_order_read_at') }} as order_read_at
 from {{ source('exact', 'purchase_orders') }}
