@@ -29,6 +29,9 @@ from tap_exact.edm_schema import (
 )
 
 KEYS_AT_BOOKMARK = "keys_at_bookmark"
+# Partition state while a line-grained read is unfinished: its ORDER_READ_AT, so a run resumed
+# mid-order stamps the order's remaining lines like the ones emitted before the interruption.
+ORDER_READ_STATE = "order_read_at"
 # The SDK's (documented) state key for an unsorted stream's in-run maximum.
 PROGRESS_MARKERS = "progress_markers"
 _MAX_KEYS_AT_BOOKMARK = 1000
@@ -74,7 +77,8 @@ class SyncStream(ExactStream):
                 "%s: division %s was moved (DivisionMoveDate %s): its Timestamps were reset, "
                 "reading it in full again", self.name, division, directory.move_date(division),
             )
-            for key in ("replication_key_value", DELETED_BOOKMARK, KEYS_AT_BOOKMARK):
+            for key in ("replication_key_value", DELETED_BOOKMARK, KEYS_AT_BOOKMARK,
+                        ORDER_READ_STATE):
                 state.pop(key, None)
         directory.record(division, state)
         start = None if moved else self._saved_timestamp(context)
@@ -85,9 +89,12 @@ class SyncStream(ExactStream):
         self._max_seen = self._from
         self._read_at = None
         if has_line_reads(self.entity) and ORDER_READ_AT in self.schema["properties"]:
-            self._read_at = self.output_datetime(datetime.now(timezone.utc))
+            started = state.get(ORDER_READ_STATE) or datetime.now(timezone.utc).isoformat()
+            state[ORDER_READ_STATE] = started
+            self._read_at = self.output_datetime(datetime.fromisoformat(started))
         yield from self.request_records(context)
         self._save_max_seen(state)
+        state.pop(ORDER_READ_STATE, None)  # the read is complete
         self.checkpoint()
         yield from self.tombstones(context, state)
 
