@@ -1,16 +1,20 @@
-"""`make demo`: the main job end to end against the bundled Exact sandbox.
+"""`make demo`: the closed loop end to end against the bundled Exact sandbox.
 
 1. start exact-sandbox (seeded, two divisions, rate limits off for speed) on a free port,
 2. `meltano --environment sandbox run tap-exact target-duckdb` into demo/exact.duckdb,
-3. write buy orders (made from the supplier items just loaded) through target-exact,
-4. extract again, incrementally, so the new purchase orders arrive in DuckDB,
-5. print a summary and stop the sandbox (always).
+3. `dbt build` of the planning model (planning/, scripts/planning.py) into that file,
+4. its reorder proposals placed in Exact: scripts.proposals_singer | target-exact (BuyOrders),
+5. extract again, incrementally, so the new purchase orders arrive in DuckDB, and build again,
+6. print the tables' counts and the orders placed (read back from the second extract), and stop
+   the sandbox (always).
 
-Run it twice: the second run continues from the state kept in demo/meltano-state.
+Run it twice: the second run continues from the state kept in demo/meltano-state, and places
+nothing twice (each proposal's reference is its YourRef in Exact).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -22,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from exact_online.registry import load_registry
@@ -34,14 +39,15 @@ DEMO = Path(os.environ.get("EXACT_DEMO_DIR") or ROOT / "demo").resolve()
 SANDBOX_DATA = DEMO / "sandbox"
 SANDBOX_CONFIG = DEMO / "sandbox-config.json"
 DUCKDB_FILE = DEMO / "exact.duckdb"
-BUY_ORDER_DIR = DEMO / "buy_orders"
+PLANNING_WORK = DEMO / "planning"
 STATE_DIR = DEMO / "meltano-state"
 LOG_DIR = DEMO / "logs"
 
 MELTANO_VENV = ROOT / ".venv-meltano"
 MELTANO_VERSION = "4.4.1"
 DUCKDB_SCHEMA = "exact"
-BUY_ORDERS_PER_RUN = 3
+PLANNING_SCHEMA = "planning"
+PLANNING_TABLES = ("reorder_points", "reorder_proposals")
 # Variables that would override the sandbox environment's settings inside Meltano.
 OVERRIDING_PREFIXES = ("TAP_EXACT_", "TARGET_EXACT_", "TARGET_DUCKDB_", "TAP_BUY_ORDERS_")
 
@@ -123,7 +129,6 @@ def meltano_env(sandbox_config: Mapping[str, Any]) -> dict[str, str]:
             # State lives next to the sandbox's data, so `rm -rf demo` resets both together.
             "MELTANO_STATE_BACKEND_URI": STATE_DIR.resolve().as_uri(),
             "TARGET_DUCKDB_FILEPATH": str(DUCKDB_FILE),
-            "TAP_BUY_ORDERS_PATH": str(BUY_ORDER_DIR / "*.jsonl"),
             "NO_COLOR": "1",
         }
     )
@@ -186,44 +191,49 @@ DUCKDB_QUERY = r"""
 import json, sys
 import duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
-schema = sys.argv[2]
+schema, planning, references = sys.argv[2], sys.argv[3], set(json.loads(sys.argv[4]))
 db = con.execute("select current_database()").fetchone()[0]
-q = lambda table: f'"{db}"."{schema}"."{table}"'  # the file name is also a catalog name
-out = {"tables": {}, "supplier_items": [], "demo_orders": 0}
-for (table,) in con.execute(
-        "select table_name from information_schema.tables where table_catalog = ? and "
-        "table_schema = ? order by 1", [db, schema]).fetchall():
-    out["tables"][table] = con.execute(f"select count(*) from {q(table)}").fetchone()[0]
-cols = lambda t: {r[0].lower(): r[0] for r in con.execute(
-    "select column_name from information_schema.columns where table_catalog=? and "
-    "table_schema=? and table_name=?", [db, schema, t]).fetchall()}
-if "supplier_item" in out["tables"]:
-    c = cols("supplier_item")
-    wanted = [c.get(k) for k in ("item", "supplier", "division", "itemcode", "suppliercode")]
-    if all(wanted[:3]):
-        rows = con.execute(
-            'select ' + ", ".join(f'"{w}"' if w else "null" for w in wanted)
-            + f' from {q("supplier_item")} order by 3, 1 limit 50').fetchall()
-        out["supplier_items"] = [dict(zip(
-            ["item", "supplier", "division", "item_code", "supplier_code"], r)) for r in rows]
-if "purchase_orders" in out["tables"]:
-    c = cols("purchase_orders")
-    if c.get("yourref") and c.get("purchaseorderid"):
-        out["demo_orders"] = con.execute(
-            f'select count(distinct "{c["purchaseorderid"]}") from {q("purchase_orders")} '
-            f'where "{c["yourref"]}" like ?', ["demo-%"]).fetchone()[0]
+out = {"tables": {}, "planning": {}, "proposals": [],
+       "placed": {"orders": 0, "lines": 0, "units": 0}}
+listed = lambda s: [t for (t,) in con.execute(
+    "select table_name from information_schema.tables where table_catalog = ? and "
+    "table_schema = ? order by 1", [db, s]).fetchall()]
+count = lambda s, t: con.execute(f'select count(*) from "{db}"."{s}"."{t}"').fetchone()[0]
+for table in listed(schema):
+    out["tables"][table] = count(schema, table)
+for table in listed(planning):
+    out["planning"][table] = count(planning, table)
+if "reorder_proposals" in out["planning"]:
+    out["proposals"] = [r for (r,) in con.execute(
+        f'select reference from "{db}"."{planning}".reorder_proposals order by 1').fetchall()]
+if references and "purchase_orders" in out["tables"]:
+    orders, lines, units = con.execute(
+        f'select count(distinct purchaseorderid), count(*), coalesce(sum(quantity), 0) '
+        f'from "{db}"."{schema}".purchase_orders where yourref in (select unnest(?))',
+        [sorted(references)]).fetchone()
+    out["placed"] = {"orders": orders, "lines": lines, "units": units}
 print(json.dumps(out, default=str))
 """
 
 
-def duckdb_python() -> Path:
-    """The target-duckdb venv's interpreter: it has duckdb, the project venv does not need it."""
-    return venv_bin(ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv", "python")
+def sibling(name: str) -> ModuleType:
+    """scripts/<name>.py, loaded by path: this file runs as a script, not as scripts.demo."""
+    path = ROOT / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"exact_demo_{name}", path)
+    if spec is None or spec.loader is None:
+        raise DemoError(f"scripts/{name}.py not found")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
-def warehouse_summary() -> dict[str, Any]:
+def warehouse_summary(python: Path, references: Iterable[str] = ()) -> dict[str, Any]:
+    """Raw and planning tables' counts, the current proposals, and the purchase orders in DuckDB
+    whose YourRef is one of `references`."""
     result = subprocess.run(
-        [str(duckdb_python()), "-c", DUCKDB_QUERY, str(DUCKDB_FILE), DUCKDB_SCHEMA],
+        [str(python), "-c", DUCKDB_QUERY, str(DUCKDB_FILE), DUCKDB_SCHEMA, PLANNING_SCHEMA,
+         json.dumps(sorted(references))],
         capture_output=True, text=True, timeout=120, check=False,
     )
     if result.returncode != 0:
@@ -232,36 +242,19 @@ def warehouse_summary() -> dict[str, Any]:
     return summary
 
 
-def write_buy_orders(supplier_items: list[dict[str, Any]], run_id: str) -> list[str]:
-    """A few HotGlue BuyOrders, one per supplier, for the planning-system stand-in tap."""
-    BUY_ORDER_DIR.mkdir(parents=True, exist_ok=True)
-    by_supplier: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for row in supplier_items:
-        by_supplier.setdefault((str(row["division"]), str(row["supplier"])), []).append(row)
-    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    ids: list[str] = []
-    lines: list[str] = []
-    for number, ((division, supplier), rows) in enumerate(by_supplier.items(), start=1):
-        if number > BUY_ORDERS_PER_RUN:
-            break
-        order_id = f"demo-{run_id}-{number}"
-        ids.append(order_id)
-        record = {
-            "id": order_id,
-            "supplier_remoteId": supplier,
-            "division": int(division),
-            "transaction_date": now,
-            "line_items": [
-                {"product_remoteId": row["item"], "quantity": 10 * (i + 1)}
-                for i, row in enumerate(rows[:3])
-            ],
-        }
-        lines.append(json.dumps(record))
-    target = BUY_ORDER_DIR / f"{run_id}.jsonl"
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return ids
+def build_planning(planning: ModuleType, label: str, command: str = "build") -> None:
+    """`dbt build` (snapshots, models, tests) or `dbt run` (models only) of the planning model
+    into DUCKDB_FILE, schema planning; log in demo/logs."""
+    say(f"- dbt {command} of the planning model into {shown(DUCKDB_FILE)} ({PLANNING_SCHEMA}) ...")
+    started = time.monotonic()
+    result = planning.run_dbt([command], planning.dbt_env(DUCKDB_FILE, PLANNING_SCHEMA),
+                              PLANNING_WORK)
+    log_path = LOG_DIR / f"{label}.log"
+    log_path.write_text(result.stdout + result.stderr, encoding="utf-8")
+    if result.returncode != 0:
+        raise DemoError(f"dbt {command} failed; log: {log_path}\n"
+                        + planning.dbt_failures(result.stdout)[-3000:])
+    say(f"  done in {time.monotonic() - started:.1f}s")
 
 
 def sandbox_counts(
@@ -285,13 +278,15 @@ def sandbox_counts(
 
 
 def print_summary(
-    summary: Mapping[str, Any],
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    *,
     in_sandbox: Mapping[str, int],
     calls: Mapping[str, Any],
-    created: int,
+    placement: Any,
     seconds: float,
 ) -> None:
-    tables: Mapping[str, int] = summary["tables"]
+    tables: Mapping[str, int] = after["tables"]
     say(f"\nRows per stream in {shown(DUCKDB_FILE)}, and in the sandbox where comparable")
     say(f"  {'stream':<32} {'DuckDB':>8} {'Exact':>8}")
     for table, count in sorted(tables.items()):
@@ -299,13 +294,20 @@ def print_summary(
         mark = "" if exact is None or exact == count else "   <- differs"
         say(f"  {table:<32} {count:>8,} {'' if exact is None else f'{exact:,}':>8}{mark}")
     say(f"  {'total':<32} {sum(tables.values()):>8,}")
+    say(f"\nPlanning tables (schema {PLANNING_SCHEMA}), before and after the loop")
+    for table, count in sorted(after["planning"].items()):
+        say(f"  {table:<32} {before['planning'].get(table, 0):>8,} {count:>8,}")
     per_division = ", ".join(
         f"{division}: {count:,}" for division, count in sorted(calls.get("by_division", {}).items())
     )
     say(f"\nAPI calls this run: {calls.get('total', 0):,} ({per_division}); "
         f"token endpoint: {calls.get('token', 0)}")
-    say(f"\nPurchase orders created from buy orders this run: {created}")
-    say(f"Demo purchase orders in DuckDB (all runs):        {summary['demo_orders']}")
+    placed = after["placed"]
+    say(f"\nReorder proposals sent to target-exact: {placement.sent} ({placement.created} placed, "
+        f"{placement.existing} already in Exact, {placement.failed} failed)")
+    say(f"Read back by the second extract: {placed['orders']} purchase orders, "
+        f"{placed['lines']} lines, {int(placed['units']):,} units")
+    say(f"Reorder proposals left after the loop: {len(after['proposals'])}")
     say(f"Time: {seconds:.1f}s")
 
 
@@ -316,47 +318,46 @@ def main() -> int:
     if missing:
         raise DemoError(f"{missing} (or `make install`)")
     meltano = ensure_meltano()
+    planning = sibling("planning")
+    loop = sibling("reorder_loop")
+    dbt_python = planning.venv_bin("python")
+    planning.ensure_dbt()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     second_run = STATE_DIR.exists()
     kind = "incremental run" if second_run else "first run"
     say(f"exact demo ({kind}); logs in {shown(LOG_DIR)}/")
+    say("- starting exact-sandbox ...")
     with running_sandbox() as sandbox:
-        say(f"- exact-sandbox at {sandbox.base_url}")
+        say(f"  at {sandbox.base_url}")
         env = meltano_env(sandbox.config)
         meltano_run(meltano, env, f"{run_id}-1-extract", "tap-exact", "target-duckdb")
-        before = warehouse_summary()
-        ids = write_buy_orders(before["supplier_items"], run_id)
-        if not ids:
-            raise DemoError("no supplier items in DuckDB to make buy orders from")
-        say(f"- wrote {len(ids)} buy orders to {shown(BUY_ORDER_DIR / run_id)}.jsonl")
-        # target-exact keeps its write results under `target_exact` in STATE (state_results:
-        # separate), so Meltano's saved state goes back to tap-jsonl intact: it sends only files
-        # changed since the last run, and target-exact still recognises orders it already wrote
-        # (by YourRef).
-        meltano_run(meltano, env, f"{run_id}-2-buy-orders", "tap-buy-orders", "target-exact")
-        meltano_run(meltano, env, f"{run_id}-3-extract-again", "tap-exact", "target-duckdb")
-        after = warehouse_summary()
+        build_planning(planning, f"{run_id}-2-dbt-build")
+        before = warehouse_summary(dbt_python)
+        proposals = list(before["proposals"])
+        say(f"- placing {len(proposals)} reorder proposals: scripts.proposals_singer | "
+            "target-exact (BuyOrders) ...")
+        config = loop.target_config(sandbox.config)
+        # Its config (with the sandbox's client secret) and log go to demo/target-exact/.
+        placement = loop.place_proposals(DUCKDB_FILE, config, DEMO / "target-exact",
+                                         dbt_python=dbt_python)
+        say(f"  {placement.created} placed, {placement.existing} already in Exact")
+        meltano_run(meltano, env, f"{run_id}-4-extract-again", "tap-exact", "target-duckdb")
+        # The models again, on what came back (their tests ran in the first build).
+        build_planning(planning, f"{run_id}-5-dbt-run", "run")
+        after = warehouse_summary(dbt_python, proposals)
         calls = sandbox.calls()
         in_sandbox = sandbox_counts(sandbox.stats(), after["tables"])
-    created = int(after["demo_orders"]) - int(before["demo_orders"])
-    print_summary(after, in_sandbox, calls, created, time.monotonic() - started)
-    # Files of an earlier, interrupted run are sent too; each buy order must exist exactly once.
-    expected = all_buy_order_ids()
-    if int(after["demo_orders"]) != len(expected) or created < len(ids):
+    print_summary(before, after, in_sandbox=in_sandbox, calls=calls, placement=placement,
+                  seconds=time.monotonic() - started)
+    # Every proposal sent is exactly one purchase order in Exact, placed now or by an earlier run.
+    if placement.failed or after["placed"]["orders"] != len(proposals) or placement.sent != len(
+        proposals
+    ):
         raise DemoError(
-            f"{len(expected)} buy orders written so far, but {after['demo_orders']} demo purchase "
-            f"orders in DuckDB ({created} new this run, {len(ids)} expected at least)"
+            f"{len(proposals)} proposals, {placement.sent} sent, {placement.failed} failed, but "
+            f"{after['placed']['orders']} of their purchase orders in DuckDB"
         )
     return 0
-
-
-def all_buy_order_ids() -> set[str]:
-    ids: set[str] = set()
-    for path in sorted(BUY_ORDER_DIR.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                ids.add(str(json.loads(line)["id"]))
-    return ids
 
 
 if __name__ == "__main__":

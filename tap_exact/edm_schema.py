@@ -12,6 +12,10 @@ from typing import Any
 from exact_online.registry import Endpoint, Entity
 
 DELETED_AT = "_sdc_deleted_at"
+# Line-grained sync streams: when the read that emitted the line started. Exact re-stamps every
+# line of a changed order, so a later read of the order that did not emit a line means the line
+# was deleted (Exact's sync/Deleted has no entry for lines). README, "Deletions".
+ORDER_READ_AT = "_sdc_order_read_at"
 DIVISION = "Division"
 
 _DATETIME: dict[str, Any] = {"type": ["string", "null"], "format": "date-time"}
@@ -53,8 +57,17 @@ def has_tombstones(entity: Entity) -> bool:
 
 
 def entity_schema(entity: Entity) -> dict[str, Any]:
-    """Every scalar field, ``Division`` always, ``_sdc_deleted_at`` if deletable."""
-    return endpoint_schema(entity.read_endpoint(), tombstones=has_tombstones(entity))
+    """Every scalar field, ``Division`` always, ``_sdc_deleted_at`` if deletable,
+    ``_sdc_order_read_at`` if its sync rows are order lines."""
+    schema = endpoint_schema(entity.read_endpoint(), tombstones=has_tombstones(entity))
+    if has_line_reads(entity):
+        schema["properties"][ORDER_READ_AT] = dict(_DATETIME)
+    return schema
+
+
+def has_line_reads(entity: Entity) -> bool:
+    """Whether the entity's records are order lines read from a sync endpoint."""
+    return entity.line_grained and entity.read_endpoint().kind == "sync"
 
 
 def endpoint_schema(endpoint: Endpoint, *, tombstones: bool) -> dict[str, Any]:

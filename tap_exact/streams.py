@@ -20,10 +20,19 @@ from exact_online.odata import Query, compare
 from exact_online.registry import Endpoint, Entity, load_registry
 from tap_exact.client import DIVISION_KEY, ExactFatalError, ExactStream
 from tap_exact.deletions import DELETED_BOOKMARK
-from tap_exact.edm_schema import DELETED_AT, has_tombstones, stream_fields
+from tap_exact.edm_schema import (
+    DELETED_AT,
+    ORDER_READ_AT,
+    has_line_reads,
+    has_tombstones,
+    stream_fields,
+)
 from tap_exact.line_sync import line_sync_source
 
 KEYS_AT_BOOKMARK = "keys_at_bookmark"
+# Partition state while a line-grained read is unfinished: its ORDER_READ_AT, so a run resumed
+# mid-order stamps the order's remaining lines like the ones emitted before the interruption.
+ORDER_READ_STATE = "order_read_at"
 # The SDK's (documented) state key for an unsorted stream's in-run maximum.
 PROGRESS_MARKERS = "progress_markers"
 _MAX_KEYS_AT_BOOKMARK = 1000
@@ -45,6 +54,7 @@ class SyncStream(ExactStream):
     _from = 1
     _max_seen = 1
     _modified_from: datetime | None = None
+    _read_at: datetime | None = None  # ORDER_READ_AT of this partition's lines
 
     @property
     def is_sorted(self) -> bool:
@@ -89,7 +99,8 @@ class SyncStream(ExactStream):
                 "%s: division %s was moved (DivisionMoveDate %s): its Timestamps were reset, "
                 "reading it in full again", self.name, division, directory.move_date(division),
             )
-            for key in ("replication_key_value", DELETED_BOOKMARK, KEYS_AT_BOOKMARK):
+            for key in ("replication_key_value", DELETED_BOOKMARK, KEYS_AT_BOOKMARK,
+                        ORDER_READ_STATE):
                 state.pop(key, None)
         directory.record(division, state)
         start = None if moved else self._saved_timestamp(context)
@@ -98,8 +109,14 @@ class SyncStream(ExactStream):
             start = self._timestamp_from_start_date(division)
         self._from = int(start or 1)
         self._max_seen = self._from
+        self._read_at = None
+        if has_line_reads(self.entity) and ORDER_READ_AT in self.schema["properties"]:
+            started = state.get(ORDER_READ_STATE) or datetime.now(timezone.utc).isoformat()
+            state[ORDER_READ_STATE] = started
+            self._read_at = self.output_datetime(datetime.fromisoformat(started))
         yield from self.request_records(context)
         self._save_max_seen(state)
+        state.pop(ORDER_READ_STATE, None)  # the read is complete
         self.checkpoint()
         yield from self.tombstones(context, state)
 
@@ -134,6 +151,8 @@ class SyncStream(ExactStream):
         ts = record.get("Timestamp")
         if isinstance(ts, int) and ts > self._max_seen:
             self._max_seen = ts
+        if self._read_at is not None:
+            record[ORDER_READ_AT] = self._read_at
         if self._modified_from is not None:
             modified = record.get("Modified")
             if isinstance(modified, datetime) and modified < self._modified_from:

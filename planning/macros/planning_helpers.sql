@@ -68,15 +68,18 @@
 {# The row's tombstone time. target-duckdb writes _sdc_deleted_at only with add_metadata_columns
    (target-postgres: add_record_metadata); without it no deletion is visible, and this is null. #}
 {% macro sdc_deleted_at(relation) -%}
+    {{ optional_ts(relation, '_sdc_deleted_at') }}
+{%- endmacro %}
+
+{# The lower-case column names of a loaded table (none while dbt only parses). #}
+{% macro relation_columns(relation) -%}
     {%- set names = [] -%}
     {%- if execute -%}
         {%- for column in adapter.get_columns_in_relation(relation) -%}
             {%- do names.append(column.name | lower) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- if '_sdc_deleted_at' in names -%} {{ to_ts('"_sdc_deleted_at"') }}
-    {%- else -%} cast(null as timestamp)
-    {%- endif -%}
+    {{ return(names) }}
 {%- endmacro %}
 
 {# A staging model's rows where a deleted row (a loader tombstone keeps only its key) gets back
@@ -102,12 +105,7 @@
    columns on), else the fallback (Exact's Modified; null = unknown, always reprocessed). The
    incremental marts take the rows loaded since their last build from it. #}
 {% macro loaded_at(relation, fallback='cast(null as timestamp)') -%}
-    {%- set names = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
-            {%- do names.append(column.name | lower) -%}
-        {%- endfor -%}
-    {%- endif -%}
+    {%- set names = relation_columns(relation) -%}
     {#- to the microsecond (not to_ts): one load's rows fall in the same second -#}
     {%- if '_sdc_batched_at' in names -%} cast("_sdc_batched_at" as timestamp)
     {%- else -%} {{ fallback }}
@@ -135,5 +133,14 @@
 {% macro hours_interval(hours) -%}
     {%- if target.type == 'postgres' -%} interval '{{ hours | int }} hours'
     {%- else -%} to_hours(cast({{ hours | int }} as bigint))
+    {%- endif -%}
+{%- endmacro %}
+
+{# A timestamp column the loaded table may lack (written by newer taps, or by loader metadata):
+   the column as a timestamp, else null. #}
+{% macro optional_ts(relation, name) -%}
+    {%- set names = relation_columns(relation) -%}
+    {%- if name | lower in names -%} {{ to_ts('"' ~ name ~ '"') }}
+    {%- else -%} cast(null as timestamp)
     {%- endif -%}
 {%- endmacro %}

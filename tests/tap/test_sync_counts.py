@@ -44,5 +44,8 @@ def test_json_and_xml_give_the_same_records(sandbox: Any, tmp_path: Path) -> Non
         (tmp_path / fmt).mkdir()
         run = run_tap(sandbox, tmp_path / fmt, streams, response_format=fmt)
         assert run.returncode == 0, run.stderr[-3000:]
-        by_format[fmt] = {s: sorted(map(json.dumps, run.records[s])) for s in streams}
+        # _sdc_order_read_at is when each run's read started: the one field that differs
+        by_format[fmt] = {s: sorted(json.dumps({k: v for k, v in r.items()
+                                                if k != "_sdc_order_read_at"})
+                                     for r in run.records[s]) for s in streams}
     assert by_format["json"] == by_format["xml"]

@@ -15,6 +15,15 @@ deleted_orders as (
     from purchase_lines
     where is_order_tombstone
     group by purchase_order_id
+),
+
+-- Exact re-stamps every line of a changed order, so the tap's latest read of an order emits all
+-- its lines: a line an earlier read emitted and the latest did not was deleted from the order.
+latest_reads as (
+    select purchase_order_id, max(order_read_at) as read_at, max(loaded_at) as loaded_at
+    from purchase_lines
+    where not is_order_tombstone
+    group by purchase_order_id
 )
 
 select
@@ -32,10 +41,15 @@ select
     false as is_assembly,
     l.created_at,
     l.modified_at,
-    coalesce(l.deleted_at, d.deleted_at) as deleted_at,
-    greatest(l.loaded_at, d.loaded_at) as loaded_at
+    coalesce(
+        l.deleted_at, d.deleted_at,
+        case when l.order_read_at < r.read_at then r.read_at end
+    ) as deleted_at,
+    -- a line is rebuilt when any line of its order was loaded again: it may have been deleted
+    greatest(l.loaded_at, d.loaded_at, r.loaded_at) as loaded_at
 from purchase_lines l
 left join deleted_orders d on d.purchase_order_id = l.purchase_order_id
+left join latest_reads r on r.purchase_order_id = l.purchase_order_id
 where not l.is_order_tombstone
 {%- if var('use_assembly_orders') %}
 union all

@@ -20,5 +20,7 @@ select
     {{ to_ts('"Created"') }} as created_at,
     {{ to_ts('"Modified"') }} as modified_at,
     {{ sdc_deleted_at(source('exact', 'purchase_orders')) }} as deleted_at,
-    {{ loaded_at(source('exact', 'purchase_orders'), to_ts('"Modified"')) }} as loaded_at
+    {{ loaded_at(source('exact', 'purchase_orders'), to_ts('"Modified"')) }} as loaded_at,
+    -- when the tap's read that emitted this line started (docs/planning.md, "Deletions")
+    {{ optional_ts(source('exact', 'purchase_orders'), '_sdc_order_read_at') }} as order_read_at
 from {{ source('exact', 'purchase_orders') }}
