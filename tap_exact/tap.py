@@ -15,7 +15,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
-from tap_exact.hotglue.streams import hotglue_streams
+from tap_exact.catalog import catalog_dict
 from tap_exact.runtime import TapRuntime
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
@@ -99,8 +99,19 @@ class TapExact(Tap):
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         output = OutputSettings.from_config(self.config)
         if output.hotglue_names:
+            from tap_exact.hotglue.streams import hotglue_streams  # only runs that ask for it
+
             return hotglue_streams(self, output.hotglue)
-        return [cls(self) for cls in stream_classes()]
+        # With a catalog the SDK syncs only the streams it lists (the rest are deselected): only
+        # those are built, so a run never builds the schemas of the ~340 streams it does not read.
+        catalog = self.input_catalog
+        names = None if catalog is None else {entry.tap_stream_id for entry in catalog.streams}
+        return [cls(self) for cls in stream_classes(names)]
+
+    @property
+    def catalog_dict(self) -> dict:
+        # The SDK's catalog, each distinct property schema converted once (catalog.py).
+        return catalog_dict(self.streams.values())
 
     @cached_property
     def runtime(self) -> TapRuntime:
