@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .startup import startup_table
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -96,6 +98,14 @@ def render(results: dict[str, Any]) -> str:
                 f"({r['minimal_calls']}) |"
             )
         out.append("")
+    if results.get("startup"):
+        out += [
+            "### Start-up (CPU seconds of the process, min and median of "
+            f"{results['startup']['repeat']} runs)",
+            "",
+            *startup_table(results["startup"]),
+            "",
+        ]
     t = results.get("target")
     if t:
         out += [

@@ -2,6 +2,7 @@
 
     python -m benchmarks.run          # the full run (`make bench`; about 20-30 minutes)
     python -m benchmarks.run --quick  # tiny sizes, no rate-limited run, no 1M rows (CI smoke)
+    python -m benchmarks.run --only extract,startup --sizes 50000,100000  # the CPU figures
 
 Run from the repository root (``benchmarks`` is a package there).
 
@@ -40,6 +41,7 @@ from .peers import (
     prepare_tap_exactonline,
 )
 from .seed import ENTITY, seed_rows
+from .startup import bench_startup, startup_table
 
 HERE = Path(__file__).resolve().parent
 
@@ -310,6 +312,9 @@ def table(results: dict[str, Any]) -> str:
                 f"D={d}: {r['rows']} rows, wall {r['wall_s']} s, calls "
                 f"{r['calls_total']} (minimal {r['minimal_calls']}), rc {r['returncode']}"
             )
+    if results.get("startup"):
+        lines.append("\n== start-up CPU (min of runs)")
+        lines += startup_table(results["startup"])
     if results.get("target"):
         t = results["target"]
         lines.append(
@@ -325,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
     p.add_argument("--no-peers", action="store_true")
-    p.add_argument("--only", default="", help="comma list: extract,limits,rss,divisions,target")
+    p.add_argument("--sizes", default="", help="comma list of extract row counts (default by mode)")
+    p.add_argument(
+        "--only", default="", help="comma list: extract,limits,rss,divisions,target,startup"
+    )
     p.add_argument("--work", default="", help="scratch dir (default: a temp dir)")
     p.add_argument("--out", default="", help="results JSON path")
     p.add_argument(
@@ -336,12 +344,15 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.work or tempfile.mkdtemp(prefix="exact-bench-"))
     sizes = (1500,) if args.quick else (10_000, 100_000)
+    if args.sizes:
+        sizes = tuple(int(x) for x in args.sizes.split(",") if x)
     only = set(filter(None, args.only.split(","))) or {
         "extract",
         "limits",
         "rss",
         "divisions",
         "target",
+        "startup",
     }
     if args.quick:
         only -= {"limits", "rss"}
@@ -388,6 +399,10 @@ def main(argv: list[str] | None = None) -> int:
         save()
     if "target" in only:
         results["target"] = bench_target(20 if args.quick else 1000, work)
+        save()
+    if "startup" in only:
+        startup_peers = () if args.no_peers else ("tap-exact", "tap-exactonline")
+        results["startup"] = bench_startup(work, peers=startup_peers, repeat=3 if args.quick else 7)
         save()
     print(table(results))
     save()
