@@ -250,6 +250,15 @@ def _count_purchase_orders(sb: SandboxServer, prefix: str = "BENCH-") -> int:
     return sum(1 for r in rows if str(r.get("YourRef") or "").startswith(prefix))
 
 
+def compile_ours() -> None:
+    """Byte-compile our packages, as ``pip install`` does for the peers: with
+    PYTHONDONTWRITEBYTECODE set every run of ours would compile them again (~0.1 s of start-up)."""
+    import compileall
+
+    for package in ("exact_online", "tap_exact", "target_exact"):
+        compileall.compile_dir(str(HERE.parent / package), quiet=1)
+
+
 def machine() -> dict[str, Any]:
     import psutil
 
@@ -368,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss": {},
     }
     peers = not args.no_peers
+    compile_ours()
     out = (
         Path(args.out)
         if args.out

@@ -24,8 +24,6 @@ from typing import Any
 from xml.parsers import expat
 
 import requests
-import xmltodict
-from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
 from exact_online.errors import ExactError
 from exact_online.registry import Endpoint, load_registry
@@ -353,15 +351,24 @@ _INVALID_XML_REFS = re.compile(
 )
 
 
+# xmltodict and defusedxml are imported by the Atom path only: a JSON run never loads them.
+
+
 def _forbid_dtd(*_args: Any) -> None:
+    from defusedxml.common import DTDForbidden
+
     raise DTDForbidden(None, None, None)
 
 
 def _forbid_entity(name: Any, *_args: Any) -> None:
+    from defusedxml.common import EntitiesForbidden
+
     raise EntitiesForbidden(name, None, None, None, None, None)
 
 
 def _forbid_external(_context: Any, base: Any, sysid: Any, pubid: Any) -> int:
+    from defusedxml.common import ExternalReferenceForbidden
+
     raise ExternalReferenceForbidden(_context, base, sysid, pubid)
 
 
@@ -384,6 +391,9 @@ class _HardenedExpat:
 
 def parse_xml(body: bytes | str) -> dict[str, Any]:
     """Hardened xmltodict parse of an Exact XML answer; characters illegal in XML 1.0 removed."""
+    import xmltodict
+    from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     if _INVALID_XML_CHARS.search(text):
         text = _INVALID_XML_CHARS.sub("", text)
