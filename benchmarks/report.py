@@ -44,9 +44,11 @@ def _tool_rows(res: dict[str, Any]) -> list[str]:
 
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
+    load = m.get("load_avg_at_start")
     out = [
         f"Run {results['date']} on {m['platform']}, {m['cores']} cores, {m['memory_gb']} GB, "
-        f"Python {m['python']}; command `{results['command']}`; entity `{results['entity']}`.",
+        f"Python {m['python']}; command `{results['command']}`; entity `{results['entity']}`"
+        + (f"; load average {load} at start." if load else "."),
         "",
     ]
     for n, res in results.get("extract", {}).items():
