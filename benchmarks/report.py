@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .startup import startup_table
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
@@ -42,9 +44,11 @@ def _tool_rows(res: dict[str, Any]) -> list[str]:
 
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
+    load = m.get("load_avg_at_start")
     out = [
         f"Run {results['date']} on {m['platform']}, {m['cores']} cores, {m['memory_gb']} GB, "
-        f"Python {m['python']}; command `{results['command']}`; entity `{results['entity']}`.",
+        f"Python {m['python']}; command `{results['command']}`; entity `{results['entity']}`"
+        + (f"; load average {load} at start." if load else "."),
         "",
     ]
     for n, res in results.get("extract", {}).items():
@@ -102,6 +106,14 @@ def render(results: dict[str, Any]) -> str:
                 f"{sum((r.get('refused_429') or {}).values())} |"
             )
         out.append("")
+    if results.get("startup"):
+        out += [
+            "### Start-up (CPU seconds of the process, min and median of "
+            f"{results['startup']['repeat']} runs)",
+            "",
+            *startup_table(results["startup"]),
+            "",
+        ]
     t = results.get("target")
     if t:
         out += [

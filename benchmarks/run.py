@@ -2,6 +2,7 @@
 
     python -m benchmarks.run          # the full run (`make bench`; about 20-30 minutes)
     python -m benchmarks.run --quick  # tiny sizes, no rate-limited run, no 1M rows (CI smoke)
+    python -m benchmarks.run --only extract,startup --sizes 50000,100000  # the CPU figures
 
 Run from the repository root (``benchmarks`` is a package there).
 
@@ -41,6 +42,7 @@ from .peers import (
     prepare_tap_exactonline,
 )
 from .seed import ENTITY, seed_rows
+from .startup import bench_startup, startup_table
 
 HERE = Path(__file__).resolve().parent
 
@@ -222,6 +224,15 @@ def _count_purchase_orders(sb: SandboxServer, prefix: str = "BENCH-") -> int:
     return sum(1 for r in rows if str(r.get("YourRef") or "").startswith(prefix))
 
 
+def compile_ours() -> None:
+    """Byte-compile our packages, as ``pip install`` does for the peers: with
+    PYTHONDONTWRITEBYTECODE set every run of ours would compile them again (~0.1 s of start-up)."""
+    import compileall
+
+    for package in ("exact_online", "tap_exact", "target_exact"):
+        compileall.compile_dir(str(HERE.parent / package), quiet=1)
+
+
 def machine() -> dict[str, Any]:
     import psutil
 
@@ -231,6 +242,7 @@ def machine() -> dict[str, Any]:
         "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_avg_at_start": [round(x, 2) for x in os.getloadavg()],  # a shared machine's load
     }
 
 
@@ -280,6 +292,9 @@ def table(results: dict[str, Any]) -> str:
     if results.get("divisions"):
         lines.append("\n== divisions in parallel, under the limits")
         lines.append(divisions_bench.table(results["divisions"]))
+    if results.get("startup"):
+        lines.append("\n== start-up CPU (min of runs)")
+        lines += startup_table(results["startup"])
     if results.get("target"):
         t = results["target"]
         lines.append(
@@ -295,9 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
     p.add_argument("--no-peers", action="store_true")
+    p.add_argument("--sizes", default="", help="comma list of extract row counts (default by mode)")
     p.add_argument(
         "--only", default="",
-        help="comma list: extract,limits,rss,divisions,target,planning,budget",
+        help="comma list: extract,limits,rss,divisions,target,planning,budget,startup",
     )
     p.add_argument("--work", default="", help="scratch dir (default: a temp dir)")
     p.add_argument("--out", default="", help="results JSON path")
@@ -309,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
 
     work = Path(args.work or tempfile.mkdtemp(prefix="exact-bench-"))
     sizes = (1500,) if args.quick else (10_000, 100_000)
+    if args.sizes:
+        sizes = tuple(int(x) for x in args.sizes.split(",") if x)
     only = set(filter(None, args.only.split(","))) or {
         "extract",
         "limits",
@@ -317,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         "target",
         "planning",
         "budget",
+        "startup",
     }
     if args.quick:
         only -= {"limits", "rss", "planning"}  # planning: a million-row company
@@ -332,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss": {},
     }
     peers = not args.no_peers
+    compile_ours()
     out = (
         Path(args.out)
         if args.out
@@ -377,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
         from .budget import table as budget_table
 
         results["budget"] = bench_budget(work, quick=args.quick)
+
+    if "startup" in only:
+        startup_peers = () if args.no_peers else ("tap-exact", "tap-exactonline")
+        results["startup"] = bench_startup(work, peers=startup_peers, repeat=3 if args.quick else 7)
         save()
     print(table(results))
     if results.get("budget"):

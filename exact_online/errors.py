@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 import requests
-from defusedxml import ElementTree as SafeET
 
 from exact_online.redact import redact
 
@@ -229,6 +228,8 @@ def _json_message(body: bytes) -> str:
 
 
 def _xml_message(body: bytes) -> str:
+    from defusedxml import ElementTree as SafeET  # XML error bodies only: not at start-up
+
     try:
         root = SafeET.fromstring(body, forbid_dtd=True)
     except Exception:  # noqa: BLE001 - any parse failure: fall back to the raw text
@@ -271,6 +272,8 @@ def error_code(body: bytes) -> str | None:
         err = data.get("error") if isinstance(data, dict) else None
         code = err.get("code") if isinstance(err, dict) else None
     elif stripped[:1] == b"<":
+        from defusedxml import ElementTree as SafeET  # XML error bodies only: not at start-up
+
         try:
             root = SafeET.fromstring(stripped, forbid_dtd=True)
         except Exception:  # noqa: BLE001 - any parse failure: no code

@@ -18,7 +18,7 @@ from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
 from tap_exact.assets.stream import asset_streams
-from tap_exact.hotglue.streams import hotglue_streams
+from tap_exact.catalog import catalog_dict
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.runtime import TapRuntime
 from tap_exact.selection import apply_opt_in
@@ -105,8 +105,21 @@ class TapExact(Tap):
         output = OutputSettings.from_config(self.config)
         assets = asset_streams(self, AssetSettings.from_config(self.config).enabled)
         if output.hotglue_names:
+            from tap_exact.hotglue.streams import hotglue_streams  # only runs that ask for it
+
             return hotglue_streams(self, output.hotglue) + assets
-        return [cls(self) for cls in stream_classes()] + assets
+        # With a catalog the SDK syncs only the streams it lists (the rest are deselected): only
+        # those are built, so a run never builds the schemas of the ~340 streams it does not read.
+        catalog = self.input_catalog
+        names = None if catalog is None else {entry.tap_stream_id for entry in catalog.streams}
+        if names is not None:
+            assets = [stream for stream in assets if stream.name in names]
+        return [cls(self) for cls in stream_classes(names)] + assets
+
+    @property
+    def catalog_dict(self) -> dict:
+        # The SDK's catalog, each distinct property schema converted once (catalog.py).
+        return catalog_dict(self.streams.values())
 
     @cached_property
     def runtime(self) -> TapRuntime:
