@@ -318,7 +318,8 @@ class ExactStream(RESTStream[ParseResult | None]):
         # the rest is the SDK's own loop over the stream maps. singer-sdk 0.54 has no public
         # hook for this: with anything deselected the SDK's method runs unchanged, and
         # tests/tap/test_record_messages.py checks that both paths give the same messages.
-        if not self.nothing_deselected():
+        conforming = self.TYPE_CONFORMANCE_LEVEL != TypeConformanceLevel.NONE
+        if conforming or not self.nothing_deselected():
             yield from super()._generate_record_messages(record)
             return
         for stream_map in self.stream_maps:
