@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tap_exact.client import DIVISION_KEY, PER_USER_SERVICE, ExactStream
 from tap_exact.divisions import MOVE_CHECK_INTERVAL, MOVE_CHECKED_KEY, MOVE_DATE_KEY
@@ -30,7 +30,20 @@ from tap_exact.streams import (
 )
 
 if TYPE_CHECKING:
-    from tap_exact.tap import TapExact
+    from singer_sdk.streams import Stream
+
+    from tap_exact.runtime import TapRuntime
+
+
+class PlannedTap(Protocol):
+    """What the plan reads of the tap (a Protocol: tap.py imports this module)."""
+
+    @property
+    def runtime(self) -> TapRuntime: ...
+    @property
+    def state(self) -> Mapping[str, Any]: ...
+    @property
+    def streams(self) -> Mapping[str, Stream]: ...
 
 SHARED_DIVISIONS = "(system/Divisions)"
 SHARED_DELETED = "(sync/Deleted)"
@@ -46,7 +59,7 @@ class PlanLine:
     why: str
 
 
-def plan(tap: TapExact) -> list[PlanLine]:
+def plan(tap: PlannedTap) -> list[PlanLine]:
     """The next run's calls, without calling the API."""
     settings = tap.runtime.settings
     configured = list(settings.divisions)

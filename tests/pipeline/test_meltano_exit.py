@@ -74,7 +74,8 @@ def test_daily_limit_under_meltano_run(
     second = meltano("run", "tap-exact", "target-duckdb")
     assert second.returncode == 0, (second.stdout + second.stderr)[-3000:]
     counted = subprocess.run(
-        [str(demo.duckdb_python()), "-c", COUNT_ITEMS, str(tmp_path / "exact.duckdb")],
+        [str(demo.venv_bin(ROOT / ".meltano" / "loaders" / "target-duckdb" / "venv", "python")),
+         "-c", COUNT_ITEMS, str(tmp_path / "exact.duckdb")],
         capture_output=True, text=True, timeout=120, check=True,
     )
     assert int(counted.stdout) == total  # resumed from the kept STATE: nothing lost or doubled

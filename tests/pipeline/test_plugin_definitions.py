@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from scripts import plugin_definitions as defs
+from scripts.planning import SOURCE_STREAMS as PLANNING_SOURCE_STREAMS
+from scripts.plugin_definitions import starter_select
 from tap_exact.streams import SEED_001_STREAMS
 
 from .test_meltano_yml import about
@@ -77,7 +79,10 @@ def test_target_lists_only_what_an_api_writer_uses() -> None:
 
 def test_tap_definition_carries_the_starter_select() -> None:
     plugin = _definition_file("tap-exact")
-    assert plugin["select"] == [f"{s}.*" for s in SEED_001_STREAMS]
+    assert plugin["select"] == starter_select()
+    # the seed streams first, then what the planning model also reads (its dbt sources)
+    assert plugin["select"][: len(SEED_001_STREAMS)] == [f"{s}.*" for s in SEED_001_STREAMS]
+    assert {f"{s}.*" for s in PLANNING_SOURCE_STREAMS} <= set(plugin["select"])
     assert "opt_in_streams" in {s["name"] for s in plugin["settings"]}
 
 
@@ -131,6 +136,6 @@ def test_users_add_it_from_the_file_without_the_hub(meltano_bin: Path, tmp_path:
         file.write(f"plugins:\n  extractors:\n  - name: tap-exact\n    variant: {defs.VARIANT}\n"
                    f"    pip_url: {defs.ROOT}\n")
     printed = json.loads(meltano("config", "print", "tap-exact", "--extras", cwd=project))
-    assert printed["_select"] == [f"{s}.*" for s in SEED_001_STREAMS]
+    assert printed["_select"] == starter_select()
     printed = json.loads(meltano("config", "print", "tap-exact", cwd=project))
     assert printed["write_tokens_to_config"] == "auto"
