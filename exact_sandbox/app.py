@@ -38,6 +38,7 @@ from .rendering import (
     xml_error,
 )
 from .store import Row, Store
+from .translations import Translations
 from .writes import Writer
 
 log = logging.getLogger("exact_sandbox")
@@ -78,6 +79,7 @@ class Sandbox:
         self.calls = CallLog()
         self.reader = Reader(store, self.catalog)
         self.writer = Writer(store, self.catalog)
+        self.translations = Translations(store, self.catalog)
         self.base_url = ""
         self._write_lock = threading.Lock()
 
@@ -232,6 +234,10 @@ class Sandbox:
         if method == "GET":
             if entity.qualified_name == "read/sync/Sync/SyncTimestamp":
                 return self._sync_timestamp(request, division, ep, entity, base, json_wanted)
+            # CustomDescriptionLanguage: rows rendered one by one, their texts translated.
+            language = self.translations.requested(request.headers)
+            if language is not None and not self.translations.translates(entity.qualified_name):
+                language = None
             if key_text is not None:
                 rec = self.reader.one(
                     base=base,
@@ -241,6 +247,8 @@ class Sandbox:
                     key_text=key_text,
                     args=request.args,
                 )
+                if language is not None:
+                    self.translations.apply(division, entity.qualified_name, [rec], language)
                 if bad_xml:
                     _poison([rec])
                 if json_wanted:
@@ -254,10 +262,12 @@ class Sandbox:
                 entity=entity,
                 args=request.args,
                 count_only=count_only,
-                json_body=json_wanted and not bad_xml,
+                json_body=json_wanted and not bad_xml and language is None,
             )
             if isinstance(result, int):
                 return Response(str(result), 200, content_type="text/plain; charset=utf-8")
+            if language is not None:
+                self.translations.apply(division, entity.qualified_name, result.records, language)
             return self._page(result, ep.kind, entity.name, f"{base}{path}", json_wanted, bad_xml)
         with self._write_lock:
             return self._write(request, method, division, ep, entity, key_text, base, json_wanted)
