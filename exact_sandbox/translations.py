@@ -51,9 +51,9 @@ class Translations:
         store.create_tables(_SCHEMA)
 
     @staticmethod
-    def requested(headers: Mapping[str, str]) -> str | None:
+    def requested(headers: Any) -> str | None:
         """The language a request asks for; ``None`` for none or a value that is no code."""
-        raw = headers.get(LANGUAGE_HEADER)
+        raw = headers.get(LANGUAGE_HEADER)  # werkzeug's Headers: case-insensitive
         if not raw:
             return None
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from exact_online.languages import language_codes
 from exact_online.settings import (
     ConnectionSettings,
     connection_properties,
@@ -99,6 +100,12 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "(seed 001 `stock_warehouse_ids`; a comma-separated string is accepted too).",
     ),
     th.Property(
+        "description_languages", th.ArrayType(th.StringType),
+        description="Exact language codes (EN, DE, FR-BE, ...): item, item group, G/L account "
+        "and G/L classification descriptions in each, as <stream>_translations streams read "
+        "with the CustomDescriptionLanguage header (docs/languages.md). Empty: no such streams.",
+    ),
+    th.Property(
         "unreachable_divisions", th.StringType, default="fail",
         allowed_values=list(UNREACHABLE_POLICIES),
         description="A division answering 403 (the user lost access) is skipped and the others "
@@ -118,6 +125,7 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
 ).to_dict())
 
 CONFIG_SCHEMA["properties"]["stock_warehouse_ids"]["type"] = ["array", "string", "null"]
+CONFIG_SCHEMA["properties"]["description_languages"]["type"] = ["array", "string", "null"]
 # HotGlue's config_jsonschema declares current_division a string ("3001001"): take both.
 CONFIG_SCHEMA["properties"]["current_division"]["type"] = ["integer", "string", "null"]
 
@@ -131,6 +139,7 @@ class TapSettings:
     stock_warehouse_ids: frozenset[str]
     unreachable_divisions: str = "fail"
     output: OutputSettings = field(default_factory=OutputSettings)
+    description_languages: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -156,7 +165,16 @@ class TapSettings:
             stock_warehouse_ids=_warehouse_ids(config.get("stock_warehouse_ids")),
             unreachable_divisions=unreachable,
             output=OutputSettings.from_config(config),
+            description_languages=description_languages(config),
         )
+
+
+def description_languages(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """``description_languages`` as Exact's codes (a comma-separated string is accepted too)."""
+    try:
+        return language_codes(config.get("description_languages"))
+    except ValueError as exc:
+        raise ValueError(f"description_languages: {exc}") from None
 
 
 def parse_start_date(value: Any) -> datetime | None:

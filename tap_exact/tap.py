@@ -19,6 +19,7 @@ from tap_exact.hotglue.streams import hotglue_streams
 from tap_exact.runtime import TapRuntime
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
+from tap_exact.translations import translation_streams
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -100,7 +101,7 @@ class TapExact(Tap):
         output = OutputSettings.from_config(self.config)
         if output.hotglue_names:
             return hotglue_streams(self, output.hotglue)
-        return [cls(self) for cls in stream_classes()]
+        return [cls(self) for cls in stream_classes()] + translation_streams(self)
 
     @cached_property
     def runtime(self) -> TapRuntime:
