@@ -112,7 +112,9 @@ def test_translations_are_incremental_per_division_and_language(
     third = run_tap(sb, tmp_path / "3", streams, state=_state_after(second), catalog=catalog,
                     description_languages=LANGUAGES)
     assert third.returncode == 0, third.stderr[-3000:]
-    rows = {(r["ID"], r[LANGUAGE_KEY]): r["Description"] for r in third.records["items_translations"]}
+    rows = {
+        (r["ID"], r[LANGUAGE_KEY]): r["Description"] for r in third.records["items_translations"]
+    }
     # The change moved the item's Timestamp: both languages of that one item, nothing else.
     assert set(rows) == {(key, "DE"), (key, "FR-BE")}
     assert rows[(key, "DE")] == "Bürostuhl"
