@@ -19,6 +19,7 @@ from .clock import Clock
 from .control import control
 from .edm import local_literal_ms, to_wall_ms
 from .faults import ANSWER_KINDS, FaultInjector, FaultRule, garbled_answer
+from .keyed_functions import KeyedFunctions
 from .limits import RateLimits
 from .oauth import OAuth
 from .reads import Page, QueryError, Reader, Selection
@@ -80,6 +81,7 @@ class Sandbox:
         self.reader = Reader(store, self.catalog)
         self.writer = Writer(store, self.catalog)
         self.translations = Translations(store, self.catalog)
+        self.keyed_functions = KeyedFunctions(self.reader)
         self.base_url = ""
         self._write_lock = threading.Lock()
 
@@ -234,6 +236,10 @@ class Sandbox:
         if method == "GET":
             if entity.qualified_name == "read/sync/Sync/SyncTimestamp":
                 return self._sync_timestamp(request, division, ep, entity, base, json_wanted)
+            if key_text is None and self.keyed_functions.handles(entity.qualified_name):
+                return self.keyed_functions.answer(
+                    request.args, division, ep, entity, base, json_wanted
+                )
             # CustomDescriptionLanguage: rows rendered one by one, their texts translated.
             language = self.translations.requested(request.headers)
             if language is not None and not self.translations.translates(entity.qualified_name):

@@ -16,6 +16,7 @@ from singer_sdk.contrib.msgspec import MsgSpecWriter
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.hotglue.streams import hotglue_streams
+from tap_exact.keyed_functions import keyed
 from tap_exact.runtime import TapRuntime
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
@@ -101,7 +102,7 @@ class TapExact(Tap):
         output = OutputSettings.from_config(self.config)
         if output.hotglue_names:
             return hotglue_streams(self, output.hotglue)
-        return [cls(self) for cls in stream_classes()] + translation_streams(self)
+        return [cls(self) for cls in keyed(stream_classes())] + translation_streams(self)
 
     @cached_property
     def runtime(self) -> TapRuntime:
