@@ -70,8 +70,9 @@ def test_item_extra_field_runs_once_per_item(fresh_sandbox: Fresh, tmp_path: Pat
                             for d in divisions)
 
 
+@pytest.mark.parametrize("response_format", ["json", "xml"])
 def test_account_documents_count_answers_one_number_per_account(
-    fresh_sandbox: Fresh, tmp_path: Path
+    fresh_sandbox: Fresh, tmp_path: Path, response_format: str
 ) -> None:
     sb = fresh_sandbox(no_rate_limits=True, divisions=1)
     division = sb.divisions_list[0]
@@ -85,7 +86,7 @@ def test_account_documents_count_answers_one_number_per_account(
     sb.insert_rows(division, "documents/Documents", [{"Account": account, "Subject": "a"},
                                                      {"Account": account, "Subject": "b"}])
     run = run_tap(sb, tmp_path, ["account_documents_count"],
-                  keyed_functions="account_documents_count")
+                  keyed_functions="account_documents_count", response_format=response_format)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = {r["accountId"]: r["AccountDocumentsCount"] for r in run.records[
         "account_documents_count"]}
