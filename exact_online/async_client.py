@@ -56,6 +56,7 @@ from exact_online.core import (
 )
 from exact_online.decoding import Page, decode_response
 from exact_online.errors import NotFound
+from exact_online.languages import language_headers
 from exact_online.models import AsyncEntityResources
 from exact_online.odata import Query
 from exact_online.ratelimit import RateLimiter
@@ -304,7 +305,10 @@ class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> Page:
+        """One answer; ``language``: language-sensitive properties in that language
+        (:mod:`exact_online.languages`), else the division's default."""
         pages, check = page_checker(
             self.response_format, lambda r: endpoint or self.endpoint_for(r.url or path_or_url)
         )
@@ -313,6 +317,7 @@ class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
             path_or_url,
             division=division,
             params=params,
+            headers=language_headers(language),
             check_body=check,
             retry=retry,
             retries=retries,
@@ -328,6 +333,7 @@ class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> AsyncIterator[Page]:
         """Pages one at a time, following next links lazily (``async for``)."""
         url = self._with_params(self.url(path, division), query.params() if query else None)
@@ -335,7 +341,8 @@ class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
         seen: set[str] = set()
         while url:
             page = await self.get_page(
-                url, division=division, endpoint=endpoint, retry=retry, retries=retries
+                url, division=division, endpoint=endpoint, retry=retry, retries=retries,
+                language=language,
             )
             yield page
             url = next_page_url(page, url, seen, self._check_origin)
@@ -349,9 +356,11 @@ class AsyncExactClient(ClientBase, AsyncEntityResources, AsyncResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         async for page in self.iter_pages(
-            path, division=division, query=query, endpoint=endpoint, retry=retry, retries=retries
+            path, division=division, query=query, endpoint=endpoint, retry=retry, retries=retries,
+            language=language,
         ):
             for record in page.records:
                 yield record

@@ -48,6 +48,7 @@ from exact_online.decoding import Page, decode_response
 from exact_online.errors import (
     NotFound,
 )
+from exact_online.languages import language_headers
 from exact_online.models import EntityResources
 from exact_online.odata import Query
 from exact_online.ratelimit import RateLimiter
@@ -326,7 +327,10 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> Page:
+        """One answer; ``language``: language-sensitive properties in that language
+        (:mod:`exact_online.languages`), else the division's default."""
         pages, check = page_checker(
             self.response_format, lambda r: endpoint or self.endpoint_for(r.url or path_or_url)
         )
@@ -335,6 +339,7 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
             path_or_url,
             division=division,
             params=params,
+            headers=language_headers(language),
             check_body=check,
             retry=retry,
             retries=retries,
@@ -350,6 +355,7 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> Iterator[Page]:
         """Pages one at a time, following ``__next`` / ``<link rel="next">`` lazily."""
         url = self._with_params(self.url(path, division), query.params() if query else None)
@@ -357,7 +363,8 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
         seen: set[str] = set()
         while url:
             page = self.get_page(
-                url, division=division, endpoint=endpoint, retry=retry, retries=retries
+                url, division=division, endpoint=endpoint, retry=retry, retries=retries,
+                language=language,
             )
             yield page
             url = next_page_url(page, url, seen, self._check_origin)
@@ -371,9 +378,11 @@ class ExactClient(ClientBase, EntityResources, ResourceAccess):
         endpoint: Endpoint | None = None,
         retry: bool = True,
         retries: RetryPolicy | None = None,
+        language: str | None = None,
     ) -> Iterator[dict[str, Any]]:
         for page in self.iter_pages(
-            path, division=division, query=query, endpoint=endpoint, retry=retry, retries=retries
+            path, division=division, query=query, endpoint=endpoint, retry=retry, retries=retries,
+            language=language,
         ):
             yield from page.records
 

@@ -491,8 +491,33 @@ def decode_atom(body: bytes, endpoint: Endpoint | None = None, local: bool = Fal
         return Page(records, next_url or None, int(count) if count not in (None, "") else None)
     if "entry" in doc:
         return Page([_atom_record(doc["entry"] or {}, endpoint, local)])
+    function = _function_xml(doc, endpoint, local)
+    if function is not None:
+        return function
     root = next(iter(doc), None)
     raise DecodeError(f"XML answer is not an Atom feed or entry (root element {root!r})")
+
+
+def _function_xml(doc: dict[str, Any], endpoint: Endpoint | None, local: bool) -> Page | None:
+    """Function endpoints answer plain XML (reference/FACTS.md): ``<d:Name>`` holding one
+    ``<d:element>`` per row, or, for a function returning one value, ``<d:Name m:type="…">3``
+    (read as one record ``{"Name": 3}``, the field the registry names after the function)."""
+    if endpoint is None or len(doc) != 1:
+        return None
+    name, body = next(iter(doc.items()))
+    # users/UserHasRights answers one value too, though its path has no read/.
+    if len(endpoint.fields) == 1 and name in endpoint.field_map and (
+        isinstance(body, str) or (isinstance(body, dict) and ("#text" in body or "@m:null" in body))
+    ):
+        return Page([_atom_record({"m:properties": {name: body}}, endpoint, local)])
+    if endpoint.kind != "function":
+        return None
+    if isinstance(body, dict) and "element" in body:
+        rows = [el for el in _as_list(body["element"]) if isinstance(el, dict)]
+        return Page([_atom_record({"m:properties": el}, endpoint, local) for el in rows])
+    if body is None or (isinstance(body, dict) and all(k[0] == "@" for k in body)):
+        return Page([])  # a function with no rows
+    return None
 
 
 def decode_body(

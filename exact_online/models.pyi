@@ -208,6 +208,7 @@ class AccountDocuments(msgspec.Struct, kw_only=True):
 
 class AccountDocumentsCount(msgspec.Struct, kw_only=True):
     """read/crm/AccountDocumentsCount (function)"""
+    AccountDocumentsCount: int | None = None
 
 class AccountInvolvedAccounts(msgspec.Struct, kw_only=True):
     """accountancy/AccountInvolvedAccounts (plain)"""
@@ -6086,6 +6087,7 @@ class OpportunityDocuments(msgspec.Struct, kw_only=True):
 
 class OpportunityDocumentsCount(msgspec.Struct, kw_only=True):
     """read/crm/OpportunityDocumentsCount (function)"""
+    OpportunityDocumentsCount: int | None = None
 
 class OptionalQuotationLineID(msgspec.Struct, kw_only=True):
     """crm/OptionalQuotationLineID (plain)"""
@@ -12011,6 +12013,7 @@ class UpdateCustomField(msgspec.Struct, kw_only=True):
 
 class UserHasRights(msgspec.Struct, kw_only=True):
     """users/UserHasRights (plain)"""
+    UserHasRights: bool | None = None
 
 class UserRoles(msgspec.Struct, kw_only=True):
     """users/UserRoles (plain)"""

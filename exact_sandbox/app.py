@@ -20,6 +20,7 @@ from .clock import Clock
 from .control import control
 from .edm import local_literal_ms, to_wall_ms
 from .faults import ANSWER_KINDS, FaultInjector, FaultRule, garbled_answer
+from .keyed_functions import KeyedFunctions
 from .limits import RateLimits
 from .oauth import OAuth
 from .reads import Page, QueryError, Reader, Selection
@@ -39,6 +40,7 @@ from .rendering import (
     xml_error,
 )
 from .store import Row, Store
+from .translations import Translations
 from .writes import Writer
 
 log = logging.getLogger("exact_sandbox")
@@ -81,6 +83,8 @@ class Sandbox:
         self.calls = CallLog()
         self.reader = Reader(store, self.catalog)
         self.writer = Writer(store, self.catalog)
+        self.translations = Translations(store, self.catalog)
+        self.keyed_functions = KeyedFunctions(self.reader)
         self.base_url = ""
         self._write_lock = threading.Lock()
 
@@ -243,6 +247,14 @@ class Sandbox:
         if method == "GET":
             if entity.qualified_name == "read/sync/Sync/SyncTimestamp":
                 return self._sync_timestamp(request, division, ep, entity, base, json_wanted)
+            if key_text is None and self.keyed_functions.handles(entity.qualified_name):
+                return self.keyed_functions.answer(
+                    request.args, division, ep, entity, base, json_wanted
+                )
+            # CustomDescriptionLanguage: rows rendered one by one, their texts translated.
+            language = self.translations.requested(request.headers)
+            if language is not None and not self.translations.translates(entity.qualified_name):
+                language = None
             if key_text is not None:
                 rec = self.reader.one(
                     base=base,
@@ -252,6 +264,8 @@ class Sandbox:
                     key_text=key_text,
                     args=request.args,
                 )
+                if language is not None:
+                    self.translations.apply(division, entity.qualified_name, [rec], language)
                 if bad_xml:
                     _poison([rec])
                 if json_wanted:
@@ -265,10 +279,12 @@ class Sandbox:
                 entity=entity,
                 args=request.args,
                 count_only=count_only,
-                json_body=json_wanted and not bad_xml,
+                json_body=json_wanted and not bad_xml and language is None,
             )
             if isinstance(result, int):
                 return Response(str(result), 200, content_type="text/plain; charset=utf-8")
+            if language is not None:
+                self.translations.apply(division, entity.qualified_name, result.records, language)
             return self._page(result, ep.kind, entity.name, f"{base}{path}", json_wanted, bad_xml)
         with self._write_lock:
             return self._write(request, method, division, ep, entity, key_text, base, json_wanted)

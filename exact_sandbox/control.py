@@ -14,6 +14,7 @@ from .clock import Clock
 from .faults import FaultInjector, FaultSpecError
 from .limits import RateLimits
 from .store import Store
+from .translations import Translations, control_translations
 
 
 class Sandbox(Protocol):
@@ -28,6 +29,7 @@ class Sandbox(Protocol):
     limits: RateLimits
     revoked: set[int]
     store: Store
+    translations: Translations
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -117,6 +119,8 @@ def _route(sandbox: Sandbox, method: str, path: str, body: dict[str, Any]) -> Re
         for key in keys:
             store.delete(division, str(body["entity"]), key)
         return _json({"deleted": len(keys)})
+    if path == "translations" and method == "POST":
+        return _json({"row": control_translations(sandbox.translations, body)})
     if path == "config":
         return _json({"base_url": sandbox.base_url, "divisions": store.divisions()})
     return _json({"error": f"unknown control path {method} /_sandbox/{path}"}, 404)

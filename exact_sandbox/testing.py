@@ -245,6 +245,16 @@ class SandboxServer:
     def delete_rows(self, division: int, entity: str, keys: list[Any]) -> None:
         self.control("POST", "delete", {"division": division, "entity": entity, "keys": keys})
 
+    def set_translation(
+        self, division: int, entity: str, key: Any, language: str, texts: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Texts of one row in ``language`` (``CustomDescriptionLanguage``); the row is touched."""
+        body = {
+            "division": division, "entity": entity, "key": key, "language": language,
+            "texts": texts,
+        }
+        return dict(self.control("POST", "translations", body)["row"])
+
     def move_division(self, division: int) -> None:
         self.control("POST", f"divisions/{division}/move")
 

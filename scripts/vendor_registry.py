@@ -81,10 +81,34 @@ def classify(uri: str) -> tuple[str, str]:
     return "plain", path
 
 
+# Function endpoints answering ONE primitive value, not records (reference/FACTS.md, "Binaries and
+# languages"; *(medium)*): the reference lists one nameless Edm.String field for each. An OData v2
+# function returning a primitive answers {"d": {"<FunctionName>": value}}, so the field is named
+# after the function and typed as what it answers: a count, or a yes/no.
+SINGLE_VALUE_FUNCTIONS = {
+    "AccountDocumentsCount": "Edm.Int32",
+    "OpportunityDocumentsCount": "Edm.Int32",
+    "UserHasRights": "Edm.Boolean",
+}
+
+
+def single_value_fields(uri: str, fields: list[dict]) -> list[dict]:
+    """The one field of a single-value function, named and typed (other endpoints unchanged)."""
+    name = uri.rstrip("/").rsplit("/", 1)[-1]
+    edm = SINGLE_VALUE_FUNCTIONS.get(name)
+    if edm is None:
+        return fields
+    if len(fields) != 1 or fields[0].get("name"):
+        raise SystemExit(f"{uri}: expected one nameless field, found {fields!r}")
+    return [{**fields[0], "name": name, "type": edm}]
+
+
 def compact_fields(fields: list[dict]) -> list[list]:
     # [name, type, flags]; flags "m" = mandatory on POST, "f" = filterable: compact and readable.
     out = []
     for f in fields:
+        if not f.get("name"):
+            raise SystemExit(f"a field without a name: {f!r}")
         flags = ("m" if f.get("mandatory_on_post") else "") + ("f" if f.get("filterable") else "")
         out.append([f["name"], f.get("type") or "Edm.String", flags])
     return out
@@ -187,7 +211,7 @@ def endpoint_facts(ep: dict, kind: str, path: str) -> dict:
         "odata_key": ep.get("odata_key") or [],
         "key_guessed": ep.get("odata_key_source") == "guessed",
         "webhook_topic": bool(ep.get("webhook_topic")),
-        "fields": compact_fields(ep["fields"]),
+        "fields": compact_fields(single_value_fields(ep["uri"], ep["fields"])),
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from exact_online.keyed_functions import KEY_PARAMETERS
 from exact_online.registry import Endpoint, Entity
 
 DELETED_AT = "_sdc_deleted_at"
@@ -58,10 +59,14 @@ def has_tombstones(entity: Entity) -> bool:
 
 def entity_schema(entity: Entity) -> dict[str, Any]:
     """Every scalar field, ``Division`` always, ``_sdc_deleted_at`` if deletable,
-    ``_sdc_order_read_at`` if its sync rows are order lines."""
+    ``_sdc_order_read_at`` if its sync rows are order lines, and the key a keyed function was
+    called with (tap_exact/keyed_functions.py)."""
     schema = endpoint_schema(entity.read_endpoint(), tombstones=has_tombstones(entity))
     if has_line_reads(entity):
         schema["properties"][ORDER_READ_AT] = dict(_DATETIME)
+    parameter = KEY_PARAMETERS.get(entity.qualified_name)
+    if parameter is not None:
+        schema["properties"][parameter.name] = property_schema("Edm.Guid")
     return schema
 
 

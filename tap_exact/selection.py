@@ -26,6 +26,10 @@ def opt_in_reason(stream: Any) -> str | None:
     endpoint = getattr(stream, "endpoint", None)
     if entity is None or endpoint is None:
         return None
+    if getattr(stream, "key_parameter", None) is not None:
+        # A keyed function (one call per parent key) has its own opt-in, keyed_functions, so
+        # opt_in_streams: "*" never starts a call per item (tap_exact/keyed_functions.py).
+        return None
     if endpoint.kind == "function":
         return "function endpoint"
     if endpoint.kind == "current":

@@ -15,6 +15,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from exact_online.languages import language_codes
 from exact_online.settings import (
     ConnectionSettings,
     connection_properties,
@@ -28,6 +29,9 @@ from tap_exact.hotglue.flags import HotglueFlags, hotglue_properties
 from tap_exact.parallel import DEFAULT_MAX_PARALLEL_DIVISIONS
 
 DEFAULT_LOOKBACK_MINUTES = 10
+# The streams of exact_online.keyed_functions.KEY_PARAMETERS (tests/tap guards the list).
+KEYED_FUNCTION_STREAMS = ("item_extra_field", "account_documents_count",
+                          "opportunity_documents_count")
 
 
 # ---- output format and HotGlue compatibility (one block: stream_naming, datetime_output) -------
@@ -103,6 +107,19 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
         "accepted too).",
     ),
     th.Property(
+        "description_languages", th.ArrayType(th.StringType),
+        description="Exact language codes (EN, DE, FR-BE, ...): item, item group, G/L account "
+        "and G/L classification descriptions in each, as <stream>_translations streams read "
+        "with the CustomDescriptionLanguage header (docs/languages.md). Empty: no such streams.",
+    ),
+    th.Property(
+        "keyed_functions", th.ArrayType(th.StringType),
+        description="Function streams that answer for one key, run once per key of their parent "
+        "when selected: item_extra_field (per item), account_documents_count (per account), "
+        "opportunity_documents_count (per opportunity). One call per key; the log says the cost "
+        "first, and a division without that many calls left today is skipped (docs/languages.md).",
+    ),
+    th.Property(
         "unreachable_divisions", th.StringType, default="fail",
         allowed_values=list(UNREACHABLE_POLICIES),
         description="A division answering 403 (the user lost access) is skipped and the others "
@@ -146,6 +163,8 @@ CONFIG_SCHEMA = relax_types(th.PropertiesList(
 ).to_dict())
 
 CONFIG_SCHEMA["properties"]["stock_warehouse_ids"]["type"] = ["array", "string", "null"]
+CONFIG_SCHEMA["properties"]["description_languages"]["type"] = ["array", "string", "null"]
+CONFIG_SCHEMA["properties"]["keyed_functions"]["type"] = ["array", "string", "null"]
 # HotGlue's config_jsonschema declares current_division a string ("3001001"): take both.
 CONFIG_SCHEMA["properties"]["current_division"]["type"] = ["integer", "string", "null"]
 
@@ -163,6 +182,8 @@ class TapSettings:
     assets: AssetSettings = field(default_factory=AssetSettings)
     max_parallel_divisions: int = DEFAULT_MAX_PARALLEL_DIVISIONS
     intervals: IntervalSettings = field(default_factory=IntervalSettings)
+    description_languages: tuple[str, ...] = ()
+    keyed_functions: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TapSettings:
@@ -196,7 +217,33 @@ class TapSettings:
             assets=AssetSettings.from_config(config),
             max_parallel_divisions=parallel,
             intervals=IntervalSettings.from_config(config),
+            description_languages=description_languages(config),
+            keyed_functions=keyed_functions(config),
         )
+
+
+def description_languages(config: Mapping[str, Any]) -> tuple[str, ...]:
+    """``description_languages`` as Exact's codes (a comma-separated string is accepted too)."""
+    try:
+        return language_codes(config.get("description_languages"))
+    except ValueError as exc:
+        raise ValueError(f"description_languages: {exc}") from None
+
+
+def keyed_functions(config: Mapping[str, Any]) -> frozenset[str]:
+    """``keyed_functions``: stream names (a comma-separated string is accepted too)."""
+    value = config.get("keyed_functions")
+    if not value:
+        return frozenset()
+    items = value.split(",") if isinstance(value, str) else value
+    names = frozenset(str(v).strip() for v in items if str(v).strip())
+    unknown = sorted(names - set(KEYED_FUNCTION_STREAMS))
+    if unknown:
+        raise ValueError(
+            f"keyed_functions: {unknown} are not keyed function streams "
+            f"(known: {sorted(KEYED_FUNCTION_STREAMS)})"
+        )
+    return names
 
 
 def parse_start_date(value: Any) -> datetime | None:

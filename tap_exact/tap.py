@@ -19,11 +19,13 @@ from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
 from tap_exact.assets.stream import asset_streams
 from tap_exact.catalog import catalog_dict
+from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.runtime import TapRuntime
 from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
+from tap_exact.translations import translation_streams
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -112,9 +114,10 @@ class TapExact(Tap):
         # those are built, so a run never builds the schemas of the ~340 streams it does not read.
         catalog = self.input_catalog
         names = None if catalog is None else {entry.tap_stream_id for entry in catalog.streams}
+        extra = [*assets, *translation_streams(self)]
         if names is not None:
-            assets = [stream for stream in assets if stream.name in names]
-        return [cls(self) for cls in stream_classes(names)] + assets
+            extra = [stream for stream in extra if stream.name in names]
+        return [cls(self) for cls in keyed(stream_classes(names))] + extra
 
     @property
     def catalog_dict(self) -> dict:

@@ -186,9 +186,20 @@ def check_meltano(root: Path, out: str, sb: SandboxServer) -> None:
     assert json.loads((root / "state.json").read_text("utf-8"))["bookmarks"]
 
 
+def check_languages(root: Path, out: str, sb: SandboxServer) -> None:
+    records = lines_of(root / "messages.jsonl", "RECORD")
+    translations = [m["record"] for m in records if m["stream"] == "items_translations"]
+    assert {r["Language"] for r in translations} == {"DE", "FR-BE"}  # type: ignore[index]
+    assert all(str(r["Description"]).endswith(f" [{r['Language']}]")  # type: ignore[index]
+               for r in translations)
+    assert any(m["stream"] == "item_extra_field" for m in records)
+    assert f"{len(translations)}\n" in out and "keys of items in division" in out
+
+
 CHECKS: dict[str, Callable[[Path, str, SandboxServer], None]] = {
     "README.md": check_readme, "docs/tap.md": check_tap, "docs/target.md": check_target,
     "docs/sandbox.md": check_sandbox, "docs/meltano.md": check_meltano,
+    "docs/languages.md": check_languages,
 }
 
 

@@ -121,3 +121,18 @@ def test_stream_names_unique_and_snake_case() -> None:
     streams = [e.stream for e in load_registry().entities]
     assert len(streams) == len(set(streams))
     assert all(s == s.lower() and " " not in s for s in streams)
+
+
+def test_every_field_has_a_name_and_single_value_functions_answer_their_name() -> None:
+    # The reference lists the three single-value functions with one nameless field; the vendoring
+    # script names it after the function (OData v2: {"d": {"<FunctionName>": value}}).
+    registry = load_registry()
+    assert all(f.name for ep in registry.endpoints for f in ep.fields)
+    expected = {
+        "account_documents_count": ("AccountDocumentsCount", "Edm.Int32"),
+        "opportunity_documents_count": ("OpportunityDocumentsCount", "Edm.Int32"),
+        "user_has_rights": ("UserHasRights", "Edm.Boolean"),
+    }
+    for stream, (name, edm) in expected.items():
+        fields = registry.by_stream(stream).read_endpoint().fields
+        assert [(f.name, f.edm_type) for f in fields] == [(name, edm)]
