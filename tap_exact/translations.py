@@ -10,7 +10,7 @@ the parent (``$select`` is only these few fields). Without languages there are n
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -19,6 +19,7 @@ from singer_sdk.helpers.types import Context
 from singer_sdk.streams import Stream
 
 from exact_online.languages import TRANSLATED_PROPERTIES, language_headers
+from exact_online.odata import Query
 from exact_online.registry import Entity, load_registry
 from tap_exact.client import DIVISION_KEY, ExactStream
 from tap_exact.edm_schema import property_schema
@@ -82,6 +83,11 @@ class TranslationStream(ExactStream):
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         self._language = str(context[LANGUAGE_KEY]) if context else None
         yield from super().get_records(context)
+
+    def prefetch_query(self, context: Context | None) -> Callable[[], Query] | None:
+        # Read live: a reader fetches a division's pages without this partition's language
+        # header, and a division has one partition per language (tap_exact/parallel.py).
+        return None
 
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         shaped = super().shape(record)
