@@ -6,6 +6,7 @@ reader."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from exact_sandbox.testing import SandboxServer
 from tap_exact.divisions import EXIT_UNREACHABLE_DIVISION
 from tap_exact.parallel import Fetched, PageBuffer
 from tap_exact.tap import EXIT_DAILY_LIMIT
+from tests.run_stamps import without_run_stamps
 
-from .conftest import TapRun, run_tap
+from .conftest import TapRun, run_tap, summary_calls
 
 # Every stream family that reads ahead: sync (Timestamp), Modified, full table, plus the shared
 # sync/Deleted read and its tombstones.
@@ -32,12 +34,6 @@ def _records(run: TapRun) -> list[tuple[str, dict[str, Any]]]:
     return [(m["stream"], m["record"]) for m in run.messages if m["type"] == "RECORD"]
 
 
-def _summary_calls(run: TapRun) -> dict[str, str]:
-    lines = run.stderr.split("Sync summary:", 1)[1].splitlines()[2:]
-    rows = [line.split() for line in lines if line.strip()]
-    return {row[0]: row[-2] for row in rows if len(row) >= 4 and row[-2].isdigit()}
-
-
 def _run(sb: SandboxServer, work: Path, parallel: int, **kw: Any) -> tuple[TapRun, dict]:
     work.mkdir(parents=True, exist_ok=True)
     sb.reset_calls()
@@ -48,17 +44,19 @@ def _run(sb: SandboxServer, work: Path, parallel: int, **kw: Any) -> tuple[TapRu
 
 def _same(sb: SandboxServer, work: Path, n: int, **kw: Any) -> tuple[TapRun, dict]:
     """Runs with 1 and ``n`` readers; asserts they agree and return the parallel one."""
+    since = datetime.now(timezone.utc)
     one, calls_one = _run(sb, work / "one", 1, **kw)
     many, calls_many = _run(sb, work / "many", n, **kw)
     assert one.returncode == many.returncode, many.stderr[-3000:]
     assert _records(many) == _records(one)
-    assert many.states == one.states  # every STATE message, not only the last
+    # Every STATE message, not only the last (run-time stamps aside: the runs are apart).
+    assert without_run_stamps(many.states, since) == without_run_stamps(one.states, since)
     assert calls_many["by_path"] == calls_one["by_path"]
     assert calls_many["by_division"] == calls_one["by_division"]
     assert set(calls_many["max_in_flight"].values()) == {1}
     assert "stream asks" not in many.stderr  # every page was served from the reader's guess
     # The summary's per-stream calls: the readers' calls are claimed by their stream.
-    assert _summary_calls(many) == _summary_calls(one)
+    assert summary_calls(many.stderr) == summary_calls(one.stderr)
     return many, calls_many
 
 
@@ -123,6 +121,7 @@ def test_daily_limit_stops_as_with_one_reader(fresh_sandbox: Any, tmp_path: Path
             for i in range(2000)]
     sb.insert_rows(sb.divisions_list[0], "logistics/Items", rows)
     runs = []
+    since = datetime.now(timezone.utc)
     for parallel in (1, 3):
         sb.control("POST", "reset-limits")
         run, _ = _run(sb, tmp_path / f"p{parallel}", parallel, streams=["items"],
@@ -131,7 +130,10 @@ def test_daily_limit_stops_as_with_one_reader(fresh_sandbox: Any, tmp_path: Path
         assert "Traceback" not in run.stderr
         runs.append(run)
     assert _records(runs[1]) == _records(runs[0])
-    assert runs[1].states[-1] == runs[0].states[-1]
+    assert (
+        without_run_stamps(runs[1].states[-1], since)
+        == without_run_stamps(runs[0].states[-1], since)
+    )
 
 
 def test_page_buffer_spills_to_disk_in_order(sandbox: SandboxServer) -> None:
