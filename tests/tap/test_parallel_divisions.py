@@ -5,8 +5,9 @@ reader."""
 
 from __future__ import annotations
 
+import copy
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import requests
 
 from exact_online.registry import load_registry
 from exact_sandbox.testing import SandboxServer
-from tap_exact.divisions import EXIT_UNREACHABLE_DIVISION
+from tap_exact.divisions import EXIT_UNREACHABLE_DIVISION, MOVE_CHECKED_KEY
 from tap_exact.parallel import Fetched, PageBuffer
 from tap_exact.tap import EXIT_DAILY_LIMIT
 from tests.run_stamps import without_run_stamps
@@ -95,6 +96,34 @@ def test_parallel_equals_sequential_first_and_incremental_runs(
     asked = sum(bool(load_registry().by_stream(s).sync_timestamp_endpoint)
                 for s in ("items", "gl_accounts"))
     assert calls["by_path"][f"GET /api/v1/{d3}/read/sync/Sync/SyncTimestamp"] == asked >= 1
+
+
+def test_move_checks_of_different_ages_as_with_one_reader(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    # Divisions configured: the first division's move date was checked minutes ago, the others'
+    # two hours ago, and the first one moved since. A reader looking ahead at a due check must
+    # not change what the main thread decides for the first division (not moved yet, as with
+    # one reader: the move is noticed at its next check), nor when system/Divisions is asked.
+    sb = fresh_sandbox(divisions=3, no_rate_limits=True)
+    d1 = sb.divisions_list[0]
+    for division in sb.divisions_list:  # deletion bookmarks past 1: where tombstones resume
+        gone = str(uuid.uuid4())
+        sb.insert_rows(division, "logistics/Items", [{"ID": gone, "Code": "G", "Description": "g"}])
+        sb.delete_rows(division, "logistics/Items", [gone])
+    base, _ = _run(sb, tmp_path / "base", 1, streams=["items", "gl_accounts"])
+    assert base.returncode == 0, base.stderr[-3000:]
+    sb.move_division(d1)  # noticed by the next check due in d1, with 1 or 3 readers alike
+    state = copy.deepcopy(base.states[-1])
+    for bookmark in state["bookmarks"].values():
+        for partition in bookmark["partitions"]:
+            if partition["context"]["Division"] != d1:
+                at = datetime.fromisoformat(partition[MOVE_CHECKED_KEY]) - timedelta(hours=2)
+                partition[MOVE_CHECKED_KEY] = at.isoformat(timespec="seconds")
+    mixed, calls = _same(sb, tmp_path / "mixed", 3, streams=["items", "gl_accounts"],
+                         state=state)
+    assert mixed.returncode == 0, mixed.stderr[-3000:]
+    assert sum(n for path, n in calls["by_path"].items() if path.endswith("/system/Divisions")) == 1
 
 
 def test_unreachable_division_and_token_refresh_with_readers(
