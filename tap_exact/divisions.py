@@ -171,6 +171,19 @@ class DivisionDirectory:
         recorded = partition_state[MOVE_DATE_KEY]
         return recorded is None or _parse(current) > _parse(str(recorded))
 
+    def moved_since_if_listed(self, division: int, partition_state: dict[str, Any]) -> bool | None:
+        """:meth:`moved_since` for a reader looking ahead (parallel.py): None when answering
+        would list the divisions now. A run with one reader lists them later, when a partition
+        needs it; listing earlier makes every check after it free, so partitions read in between
+        would decide (and record) otherwise than with one reader."""
+        if (
+            MOVE_DATE_KEY in partition_state
+            and self._listed is None
+            and not self._checked_recently(partition_state)
+        ):
+            return None
+        return self.moved_since(division, partition_state)
+
     def record(self, division: int, partition_state: dict[str, Any]) -> None:
         if MOVE_DATE_KEY in partition_state and self._checked_recently(partition_state):
             return

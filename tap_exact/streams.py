@@ -76,7 +76,9 @@ class SyncStream(ExactStream):
         if division is None:
             return None
         with self.state_ahead(context) as state:
-            moved = self.runtime.divisions.moved_since(division, state)
+            moved = self.runtime.divisions.moved_since_if_listed(division, state)
+            if moved is None:
+                return None  # its move check lists the divisions: read live, when one reader would
             saved = None if moved else self._saved_timestamp(context)
         if saved is not None:
             return lambda: self.sync_query(int(saved or 1))

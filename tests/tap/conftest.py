@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -14,6 +15,8 @@ from typing import Any
 from tap_exact.tap import TapExact
 
 _CATALOG: dict[str, Any] = {}
+# The tap's end-of-run summary line of a stream (tap_exact/progress.py).
+SUMMARY_LINE = re.compile(r"\| Summary stream (.+?): \d+ rows, (\d+) calls,")
 
 
 def base_catalog() -> dict[str, Any]:
@@ -122,3 +125,11 @@ def expected_count(stats: dict[str, dict[str, int]], stream: str) -> int:
 
 def path_calls(calls: dict[str, Any], suffix: str) -> int:
     return sum(n for key, n in calls["by_path"].items() if key.endswith(suffix))
+
+
+def summary_calls(stderr: str) -> dict[str, int]:
+    """API calls per stream as the tap's summary lines say ("Summary stream items: 9 rows, 3
+    calls, ...")."""
+    found = SUMMARY_LINE.findall(stderr)
+    assert found, f"no summary lines:\n{stderr[-2000:]}"
+    return {stream: int(calls) for stream, calls in found}

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -22,7 +21,7 @@ from tap_exact.assets.settings import AssetSettings
 from tap_exact.assets.stream import RETRY_KEY
 from tap_exact.tap import TapExact
 
-from .conftest import TapRun, parse_messages, path_calls, run_tap
+from .conftest import TapRun, parse_messages, path_calls, run_tap, summary_calls
 
 ALL_KINDS = {"asset_pictures": True, "asset_logos": True, "asset_attachments": True}
 THUMB = 32
@@ -87,12 +86,6 @@ def downloads(sb: Any) -> int:
     return sum(n for path, n in calls["by_path"].items() if " /docs/" in path)
 
 
-def summary_calls(stderr: str) -> int:
-    match = re.search(r"^asset_files\s+\d+\s+(\d+)\s", stderr, flags=re.MULTILINE)
-    assert match, stderr[-2000:]
-    return int(match.group(1))
-
-
 def test_fetched_once_content_addressed_with_thumbnails(fresh_sandbox: Any, tmp_path: Path) -> None:
     sb = fresh_sandbox(minutely_limit=2000)  # rate limits on: downloads are counted there too
     wanted = linked_rows(sb)
@@ -135,7 +128,7 @@ def test_fetched_once_content_addressed_with_thumbnails(fresh_sandbox: Any, tmp_
 
     # Every call of the run, downloads included, is in the tap's summary and was counted
     # against the division's rate limit (what the sandbox says remains of the day).
-    assert summary_calls(first.stderr) == calls["total"]
+    assert summary_calls(first.stderr)["asset_files"] == calls["total"]
     assert remaining_today(sb, d1) == remaining_before - calls["by_division"][str(d1)] - 1
 
     # Second run from the saved state: nothing changed, nothing downloaded.

@@ -5,7 +5,9 @@ reader."""
 
 from __future__ import annotations
 
+import copy
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +15,12 @@ import requests
 
 from exact_online.registry import load_registry
 from exact_sandbox.testing import SandboxServer
-from tap_exact.divisions import EXIT_UNREACHABLE_DIVISION
+from tap_exact.divisions import EXIT_UNREACHABLE_DIVISION, MOVE_CHECKED_KEY
 from tap_exact.parallel import Fetched, PageBuffer
 from tap_exact.tap import EXIT_DAILY_LIMIT
+from tests.run_stamps import without_run_stamps
 
-from .conftest import TapRun, run_tap
+from .conftest import TapRun, run_tap, summary_calls
 
 # Every stream family that reads ahead: sync (Timestamp), Modified, full table, plus the shared
 # sync/Deleted read and its tombstones.
@@ -32,12 +35,6 @@ def _records(run: TapRun) -> list[tuple[str, dict[str, Any]]]:
     return [(m["stream"], m["record"]) for m in run.messages if m["type"] == "RECORD"]
 
 
-def _summary_calls(run: TapRun) -> dict[str, str]:
-    lines = run.stderr.split("Sync summary:", 1)[1].splitlines()[2:]
-    rows = [line.split() for line in lines if line.strip()]
-    return {row[0]: row[-2] for row in rows if len(row) >= 4 and row[-2].isdigit()}
-
-
 def _run(sb: SandboxServer, work: Path, parallel: int, **kw: Any) -> tuple[TapRun, dict]:
     work.mkdir(parents=True, exist_ok=True)
     sb.reset_calls()
@@ -48,17 +45,19 @@ def _run(sb: SandboxServer, work: Path, parallel: int, **kw: Any) -> tuple[TapRu
 
 def _same(sb: SandboxServer, work: Path, n: int, **kw: Any) -> tuple[TapRun, dict]:
     """Runs with 1 and ``n`` readers; asserts they agree and return the parallel one."""
+    since = datetime.now(timezone.utc)
     one, calls_one = _run(sb, work / "one", 1, **kw)
     many, calls_many = _run(sb, work / "many", n, **kw)
     assert one.returncode == many.returncode, many.stderr[-3000:]
     assert _records(many) == _records(one)
-    assert many.states == one.states  # every STATE message, not only the last
+    # Every STATE message, not only the last (run-time stamps aside: the runs are apart).
+    assert without_run_stamps(many.states, since) == without_run_stamps(one.states, since)
     assert calls_many["by_path"] == calls_one["by_path"]
     assert calls_many["by_division"] == calls_one["by_division"]
     assert set(calls_many["max_in_flight"].values()) == {1}
     assert "stream asks" not in many.stderr  # every page was served from the reader's guess
     # The summary's per-stream calls: the readers' calls are claimed by their stream.
-    assert _summary_calls(many) == _summary_calls(one)
+    assert summary_calls(many.stderr) == summary_calls(one.stderr)
     return many, calls_many
 
 
@@ -99,6 +98,34 @@ def test_parallel_equals_sequential_first_and_incremental_runs(
     assert calls["by_path"][f"GET /api/v1/{d3}/read/sync/Sync/SyncTimestamp"] == asked >= 1
 
 
+def test_move_checks_of_different_ages_as_with_one_reader(
+    fresh_sandbox: Any, tmp_path: Path
+) -> None:
+    # Divisions configured: the first division's move date was checked minutes ago, the others'
+    # two hours ago, and the first one moved since. A reader looking ahead at a due check must
+    # not change what the main thread decides for the first division (not moved yet, as with
+    # one reader: the move is noticed at its next check), nor when system/Divisions is asked.
+    sb = fresh_sandbox(divisions=3, no_rate_limits=True)
+    d1 = sb.divisions_list[0]
+    for division in sb.divisions_list:  # deletion bookmarks past 1: where tombstones resume
+        gone = str(uuid.uuid4())
+        sb.insert_rows(division, "logistics/Items", [{"ID": gone, "Code": "G", "Description": "g"}])
+        sb.delete_rows(division, "logistics/Items", [gone])
+    base, _ = _run(sb, tmp_path / "base", 1, streams=["items", "gl_accounts"])
+    assert base.returncode == 0, base.stderr[-3000:]
+    sb.move_division(d1)  # noticed by the next check due in d1, with 1 or 3 readers alike
+    state = copy.deepcopy(base.states[-1])
+    for bookmark in state["bookmarks"].values():
+        for partition in bookmark["partitions"]:
+            if partition["context"]["Division"] != d1:
+                at = datetime.fromisoformat(partition[MOVE_CHECKED_KEY]) - timedelta(hours=2)
+                partition[MOVE_CHECKED_KEY] = at.isoformat(timespec="seconds")
+    mixed, calls = _same(sb, tmp_path / "mixed", 3, streams=["items", "gl_accounts"],
+                         state=state)
+    assert mixed.returncode == 0, mixed.stderr[-3000:]
+    assert sum(n for path, n in calls["by_path"].items() if path.endswith("/system/Divisions")) == 1
+
+
 def test_unreachable_division_and_token_refresh_with_readers(
     fresh_sandbox: Any, tmp_path: Path
 ) -> None:
@@ -123,6 +150,7 @@ def test_daily_limit_stops_as_with_one_reader(fresh_sandbox: Any, tmp_path: Path
             for i in range(2000)]
     sb.insert_rows(sb.divisions_list[0], "logistics/Items", rows)
     runs = []
+    since = datetime.now(timezone.utc)
     for parallel in (1, 3):
         sb.control("POST", "reset-limits")
         run, _ = _run(sb, tmp_path / f"p{parallel}", parallel, streams=["items"],
@@ -131,7 +159,10 @@ def test_daily_limit_stops_as_with_one_reader(fresh_sandbox: Any, tmp_path: Path
         assert "Traceback" not in run.stderr
         runs.append(run)
     assert _records(runs[1]) == _records(runs[0])
-    assert runs[1].states[-1] == runs[0].states[-1]
+    assert (
+        without_run_stamps(runs[1].states[-1], since)
+        == without_run_stamps(runs[0].states[-1], since)
+    )
 
 
 def test_page_buffer_spills_to_disk_in_order(sandbox: SandboxServer) -> None:
