@@ -48,8 +48,8 @@ def marts(db: DuckDBFile) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def change_the_company(company: LoadedCompany) -> dict[str, Any]:
-    """A receipt quantity, a supplier item's lot size, an order line's quantity changed; a
-    purchase order and a sales invoice deleted."""
+    """A receipt quantity, a supplier item's lot size, an order line's quantity (PUT on the line)
+    changed; a purchase order and a sales invoice deleted."""
     sandbox = company.sandbox
     lines = {r["id"]: r for r in company.raw("purchase_orders") if r["id"] != r["purchaseorderid"]}
     receipts = company.raw("goods_receipt_lines")
@@ -70,9 +70,19 @@ def change_the_company(company: LoadedCompany) -> dict[str, Any]:
     orders = sorted({r["purchaseorderid"] for r in lines.values()})
     deleted_order = orders[0]
     changed_line = next(r for r in lines.values() if r["purchaseorderid"] == orders[1])
-    sandbox.control("POST", "update", {
-        "division": int(changed_line["division"]), "entity": "purchaseorder/PurchaseOrderLines",
-        "key": changed_line["id"], "changes": {"Quantity": changed_line["quantity"] + 5}})
+    # Through the API, as a user changes a line in Exact: the order's lines are re-stamped with it,
+    # so the next read emits all of them. (A raw store update would re-stamp this line alone, and
+    # int_buy_order_lines rightly takes the siblings the order's latest read left out as deleted.)
+    line_url = sandbox.api_url(
+        f"{{division}}/purchaseorder/PurchaseOrderLines(guid'{changed_line['id']}')",
+        int(changed_line["division"]))
+    session = sandbox.session()
+    answer = session.put(line_url, json={
+        "QuantityInPurchaseUnits": changed_line["quantityinpurchaseunits"] + 5})
+    assert answer.status_code == 204, answer.text
+    answer = session.get(line_url, params={"$select": "Quantity"})
+    assert answer.status_code == 200, answer.text
+    changed_quantity = answer.json()["d"]["Quantity"]  # item units: Exact converts
     sandbox.delete_rows(
         int(next(r for r in lines.values() if r["purchaseorderid"] == deleted_order)["division"]),
         "purchaseorder/PurchaseOrders", [deleted_order])
@@ -80,7 +90,8 @@ def change_the_company(company: LoadedCompany) -> dict[str, Any]:
     sandbox.delete_rows(int(invoice["division"]), "salesinvoice/SalesInvoices",
                         [invoice["invoiceid"]])
     return {"receipt": receipt, "supplier_item": supplier_item, "deleted_order": deleted_order,
-            "changed_line": changed_line, "deleted_invoice": invoice["invoiceid"]}
+            "changed_line": changed_line, "changed_quantity": changed_quantity,
+            "deleted_invoice": invoice["invoiceid"]}
 
 
 def test_incremental_build_equals_full_refresh(
@@ -133,8 +144,9 @@ def test_incremental_build_equals_full_refresh(
     assert receipts[receipt["id"]]["quantity"] != first["receipt_lines"][receipt["id"]]["quantity"]
     assert sum(receipts[k]["quantity"] != first["receipt_lines"][k]["quantity"]
                for k in first["receipt_lines"]) > 1  # the lot size moved other receipts too
-    assert buy_lines[changed["changed_line"]["id"]]["quantity"] == round(
-        changed["changed_line"]["quantity"] + 5)
+    line_id = changed["changed_line"]["id"]
+    assert buy_lines[line_id]["quantity"] == round(changed["changed_quantity"])
+    assert buy_lines[line_id]["quantity"] != first["buy_order_lines"][line_id]["quantity"]
     deleted = {k for k, v in buy_lines.items() if v["deleted_at"] is not None}
     assert deleted == {k for k, v in buy_lines.items()
                        if v["buy_order_id"] == changed["deleted_order"]} != set()
