@@ -18,7 +18,7 @@ OPT_IN = ["account_documents", "me", "system_divisions"]
 def test_which_streams_are_opt_in() -> None:
     tap = TapExact(config={"client_id": "x", "client_secret": "y"}, validate_config=False)
     names = set(opt_in_streams(tap.streams.values()))
-    # function endpoints but the 3 keyed ones (their opt-in is keyed_functions), current/Me, system/*
+    # function endpoints but the 3 keyed ones (opt-in: keyed_functions), current/Me, system/*
     assert len(names) == 97 - 3 + 1 + 5
     assert opt_in_reason(tap.streams["item_extra_field"]) is None
     assert opt_in_reason(tap.streams["me"]) == "current user"
