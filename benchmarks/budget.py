@@ -35,7 +35,7 @@ from typing import Any
 from exact_sandbox.testing import SandboxServer
 from tap_exact.budget import LAST_READ_KEY
 from tap_exact.divisions import MOVE_CHECKED_KEY
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .measure import run_process
 

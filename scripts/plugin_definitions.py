@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .planning import SOURCE_STREAMS as PLANNING_SOURCE_STREAMS
 

@@ -16,7 +16,7 @@ import yaml
 from scripts import plugin_definitions as defs
 from scripts.planning import SOURCE_STREAMS as PLANNING_SOURCE_STREAMS
 from scripts.plugin_definitions import starter_select
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .test_meltano_yml import about
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from exact_online.registry import load_registry
-from tap_exact.streams import SEED_001_STREAMS, FunctionStream, stream_class
+from tap_exact.seed_streams import SEED_001_STREAMS
+from tap_exact.streams import FunctionStream, stream_class
 
 from .conftest import TapRun, expected_count, run_tap
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from tap_exact.budget import LAST_READ_KEY, REFERENCE_STREAMS
 from tap_exact.divisions import MOVE_CHECKED_KEY
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .conftest import expected_count, run_tap
 

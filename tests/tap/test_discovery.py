@@ -12,8 +12,9 @@ import pytest
 
 from exact_online.registry import load_registry
 from tap_exact.schema_source import REGISTRY_SCHEMAS
+from tap_exact.seed_streams import SEED_001
 from tap_exact.settings import CONFIG_SCHEMA
-from tap_exact.streams import SEED_001, stream_class
+from tap_exact.streams import stream_class
 from tap_exact.tap import TapExact
 
 SECRETS = {"client_secret", "refresh_token", "access_token"}

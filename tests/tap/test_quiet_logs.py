@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .conftest import base_catalog, run_tap
 

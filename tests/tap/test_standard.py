@@ -18,7 +18,7 @@ from singer_sdk.streams import Stream
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from exact_sandbox.testing import SandboxServer
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 from tap_exact.tap import TapExact
 
 

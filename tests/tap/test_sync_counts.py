@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from tap_exact.schema_source import REGISTRY_SCHEMAS
-from tap_exact.streams import SEED_001_STREAMS
+from tap_exact.seed_streams import SEED_001_STREAMS
 
 from .conftest import expected_count, run_tap
 
