@@ -6,7 +6,9 @@ Measured, each the minimum (and median) over ``repeat`` runs of the process's ow
 - floors: the bare interpreter (``python -c pass``) and ``import singer_sdk`` (the SDK our tap and
   both peers are built on);
 - ours: ``--about``, ``--discover`` (no network) and a run with nothing new (one stream, the STATE
-  of a first full run, so it makes one sync call and one ``sync/Deleted`` call);
+  of a first full run, so it makes one sync call and one ``sync/Deleted`` call), once with a
+  catalog of that stream alone and once with Meltano's form of it: every discovered stream
+  listed, that one selected;
 - peers: their ``--about`` (when they are installed for the extract benchmark).
 
 One warm-up run of each command is not counted (the first run writes ``__pycache__`` when it can,
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -60,6 +63,32 @@ def _nothing_new(sb: SandboxServer, wdir: Path, repeat: int) -> dict[str, Any]:
     return out
 
 
+def _nothing_new_full_catalog(sb: SandboxServer, wdir: Path, repeat: int) -> dict[str, Any]:
+    """The same run with Meltano's catalog: every discovered stream listed, one selected."""
+    prep = prepare_ours(sb.config, [sb.divisions_list[0]], wdir, STREAM, tag="-startup")
+    config = prep.argv[prep.argv.index("--config") + 1]
+    state = wdir / "startup-state.json"  # written by _nothing_new
+    if not state.exists():
+        return {"error": "no STATE of a first run"}
+    discovered = subprocess.run(
+        [*prep.argv[: prep.argv.index("--config")], "--config", config, "--discover"],
+        capture_output=True, text=True, timeout=300, env=prep.env, cwd=wdir, check=True,
+    )
+    catalog = json.loads(discovered.stdout)
+    for entry in catalog["streams"]:
+        for meta in entry.get("metadata", []):
+            if not meta.get("breadcrumb"):
+                meta["metadata"]["selected"] = entry["tap_stream_id"] == STREAM
+    full = wdir / "startup-full-catalog.json"
+    full.write_text(json.dumps(catalog))
+    argv = [*prep.argv[: prep.argv.index("--catalog")], "--catalog", str(full)]
+    sb.reset_calls()
+    out = cpu_of([*argv, "--state", str(state)], prep.env, wdir, repeat)
+    out["calls_per_run"] = round((sb.calls().get("total") or 0) / (repeat + 1), 1)
+    out["streams_listed"] = len(catalog["streams"])
+    return out
+
+
 def bench_startup(work: Path, *, peers: Sequence[str], repeat: int = 5) -> dict[str, Any]:
     wdir = work / "startup"
     wdir.mkdir(parents=True, exist_ok=True)
@@ -79,6 +108,9 @@ def bench_startup(work: Path, *, peers: Sequence[str], repeat: int = 5) -> dict[
                 [py, "-m", "tap_exact", "--config", config, "--discover"], prep.env, wdir, repeat
             ),
             "nothing new (1 stream)": lambda: _nothing_new(sb, wdir, repeat),
+            "nothing new (1 of all streams selected)": lambda: _nothing_new_full_catalog(
+                sb, wdir, repeat
+            ),
         }
         for name, measure in ours.items():
             out["ours"][name] = measure()

@@ -21,6 +21,7 @@ from tap_exact.assets.stream import asset_streams
 from tap_exact.catalog import catalog_dict
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
+from tap_exact.run_catalog import run_catalog
 from tap_exact.runtime import TapRuntime
 from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
@@ -95,6 +96,13 @@ class TapExact(Tap):
     config_jsonschema = CONFIG_SCHEMA
     message_writer_class = MsgSpecWriter
 
+    def __init__(self, *, catalog: t.Any = None, **kwargs: t.Any) -> None:
+        # Deselected entries are cut before the SDK parses the catalog (run_catalog.py); their
+        # names still make the run's one "not selected" line.
+        cut = run_catalog(catalog)
+        self._cut_from_catalog: list[str] = cut.deselected
+        super().__init__(catalog=cut.catalog, **kwargs)
+
     @classmethod
     def cb_config(cls, ctx: click.Context, param: click.Option, value: tuple[str, ...]) -> t.Any:
         # The SDK hands the plugin the merged config, not the files: remember them, so rotated
@@ -106,12 +114,14 @@ class TapExact(Tap):
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         output = OutputSettings.from_config(self.config)
         assets = asset_streams(self, AssetSettings.from_config(self.config).enabled)
+        cut = set(self._cut_from_catalog)
         if output.hotglue_names:
             from tap_exact.hotglue.streams import hotglue_streams  # only runs that ask for it
 
-            return hotglue_streams(self, output.hotglue) + assets
-        # With a catalog the SDK syncs only the streams it lists (the rest are deselected): only
-        # those are built, so a run never builds the schemas of the ~340 streams it does not read.
+            built = hotglue_streams(self, output.hotglue) + assets
+            return [stream for stream in built if stream.name not in cut]
+        # With a catalog the SDK syncs only the streams it lists and selects (run_catalog.py cut
+        # the rest): only those are built, so a run never builds the ~340 it does not read.
         catalog = self.input_catalog
         names = None if catalog is None else {entry.tap_stream_id for entry in catalog.streams}
         extra = [*assets, *translation_streams(self)]
@@ -163,7 +173,7 @@ class TapExact(Tap):
         opted_out = set(apply_opt_in(
             self.streams.values(), self.runtime.settings.opt_in_streams, self.logger
         ))
-        not_selected = [
+        not_selected = [*self._cut_from_catalog] + [
             s.name for s in self.streams.values()
             if not s.selected and not s.has_selected_descendents and s.name not in opted_out
         ]
