@@ -19,7 +19,8 @@ from exact_sandbox.testing import SandboxServer
 
 from .conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.meltano, pytest.mark.xdist_group("meltano-dbt")]
+# one group with every test running this repository's own Meltano project (see test_demo.py)
+pytestmark = [pytest.mark.slow, pytest.mark.meltano, pytest.mark.xdist_group("meltano-project")]
 
 # Variables that would override meltano.yml's settings of these plugins inside Meltano.
 OVERRIDING = ("TAP_EXACT_", "TARGET_DUCKDB_", "DBT_", "EXACT_PLANNING_", "MELTANO_")
