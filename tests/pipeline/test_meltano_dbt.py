@@ -63,7 +63,7 @@ def meltano_env(sandbox: SandboxServer, work: Path, **extra: str) -> dict[str, s
 
 def meltano_run(meltano: Path, env: Mapping[str, str], *blocks: str) -> str:
     result = subprocess.run(
-        [str(meltano), "--environment", "sandbox", "run", *blocks],
+        [str(meltano), "--environment", "sandbox", "run", "--force", *blocks],
         cwd=ROOT, env=dict(env), capture_output=True, text=True, timeout=900, check=False,
     )
     output = result.stdout + result.stderr
