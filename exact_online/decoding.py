@@ -27,6 +27,7 @@ import requests
 
 from exact_online.errors import ExactError
 from exact_online.registry import Endpoint, load_registry
+from exact_online.row_typer import FieldTyping, RowsTyper, compile_row_typer
 from exact_online.timeconv import (
     parse_exact_date,
     parse_exact_date_local,
@@ -171,15 +172,26 @@ class _Table:
     known: frozenset[str]
     navigation: tuple[tuple[str, Endpoint | None], ...]
     nav_names: frozenset[str]
-    # (name, converter, the type it returns unchanged): JSON already gives most numbers and
-    # booleans typed, and skipping those calls is most of a page's conversion time.
-    json_converters: tuple[tuple[str, Converter, type | None], ...] = ()
+    # JSON pages are typed by one function compiled per endpoint (row_typer.py): JSON already
+    # gives most numbers and booleans typed, and skipping those calls is most of the work.
+    json_typer: RowsTyper | None = None
 
 
 _tables: dict[tuple[str, str, bool], _Table] = {}
-_EMPTY = _Table((), frozenset(), (), frozenset())
+_EMPTY = _Table((), frozenset(), (), frozenset(), compile_row_typer(()))
 # Converters that return a value of exactly this type as it is.
 _NATIVE: dict[Converter, type] = {_to_int: int, _to_float: float, _to_bool: bool}
+# Converters whose str results are memoised by the text (dates).
+_MEMOS: dict[Converter, dict[str, datetime]] = {
+    _to_datetime: _utc_dates,
+    _to_local_datetime: _local_dates,
+}
+
+
+def _field_typing(name: str, conv: Converter) -> FieldTyping:
+    return FieldTyping(
+        name, conv, native=_NATIVE.get(conv), memo=_MEMOS.get(conv), lower=conv is _to_guid
+    )
 
 
 def _table(endpoint: Endpoint | None, local: bool = False) -> _Table:
@@ -202,7 +214,7 @@ def _table(endpoint: Endpoint | None, local: bool = False) -> _Table:
             frozenset(f.name for f in endpoint.fields),
             navs,
             frozenset(n for n, _ in navs),
-            tuple((name, conv, _NATIVE.get(conv)) for name, conv in convs),
+            compile_row_typer([_field_typing(name, conv) for name, conv in convs]),
         )
         _tables[key] = table
     return table
@@ -294,26 +306,22 @@ def _json_records(
         for k, v in first.items()
         if k not in table.known and k != "__metadata" and not isinstance(v, (dict, list))
     ]
-    convs = table.json_converters
     for rec in rows:
         rec.pop("__metadata", None)
         for name in deferred:
             rec.pop(name, None)
-        try:
-            for name, conv, native in convs:
-                v = rec.get(name)
-                if v is not None and type(v) is not native:
-                    rec[name] = conv(v)
-        except (ValueError, TypeError, OverflowError):
-            _convert(rec, table, where)  # slow path: names the field
-        for name in unknown:
+    assert table.json_typer is not None
+    table.json_typer(rows, lambda rec: _convert(rec, table, where))  # slow path names the field
+    for name in unknown:
+        for rec in rows:
             v = rec.get(name)
             if type(v) is str and v.startswith("/Date("):
                 try:
                     rec[name] = parse_date(v)
                 except ValueError:
                     pass
-        if table.navigation:
+    if table.navigation:
+        for rec in rows:
             _json_navigation(rec, table, local)
     return rows
 

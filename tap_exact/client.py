@@ -80,6 +80,9 @@ class ExactStream(RESTStream[ParseResult | None]):
         self._reader: PartitionReader | None = None  # this partition read ahead (parallel.py)
         self._mask_checked: object = None  # the mask that _all_selected was computed for
         self._all_selected = False
+        # When the page being emitted was received: every RECORD of it says so (time_extracted);
+        # None outside a page (tombstones, side reads: the clock at each record).
+        self._extracted_at: datetime | None = None
         super().__init__(tap=tap, name=self.name)
 
     # ---- shared services ----------------------------------------------------------------------
@@ -285,12 +288,14 @@ class ExactStream(RESTStream[ParseResult | None]):
         if self._pages_in_partition:
             self.checkpoint()  # every row of the previous page is written: save the bookmark
         self._pages_in_partition += 1
+        self._extracted_at = datetime.now(timezone.utc)
         page = self.decoded(response)
         self.runtime.progress.page(self.name, len(page.records))
         for record in page.records:
             shaped = self.shape(record)
             if shaped is not None:
                 yield shaped
+        self._extracted_at = None
 
     def shape(self, record: dict[str, Any]) -> dict[str, Any] | None:
         """A decoded record as the stream emits it; ``None`` drops it (client-side filters)."""
@@ -318,6 +323,7 @@ class ExactStream(RESTStream[ParseResult | None]):
         # the rest is the SDK's own loop over the stream maps. singer-sdk 0.54 has no public
         # hook for this: with anything deselected the SDK's method runs unchanged, and
         # tests/tap/test_record_messages.py checks that both paths give the same messages.
+        # time_extracted is the page's (one clock read per page, not per record).
         conforming = self.TYPE_CONFORMANCE_LEVEL != TypeConformanceLevel.NONE
         if conforming or not self.nothing_deselected():
             yield from super()._generate_record_messages(record)
@@ -329,7 +335,7 @@ class ExactStream(RESTStream[ParseResult | None]):
                     stream=stream_map.stream_alias,
                     record=mapped,
                     version=self._stream_version,
-                    time_extracted=datetime.now(timezone.utc),
+                    time_extracted=self._extracted_at or datetime.now(timezone.utc),
                 )
 
     def output_datetime(self, value: datetime) -> datetime:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import click
 from singer_sdk import Tap
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.metrics import get_metrics_logger
 
 from exact_online.config_tokens import remember_config_files
@@ -27,6 +26,7 @@ from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
 from tap_exact.streams import DeletedStream, SyncStream, stream_classes
 from tap_exact.translations import translation_streams
+from tap_exact.writer import BufferedMsgSpecWriter
 
 if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
@@ -94,7 +94,7 @@ class TapExact(Tap):
     # Version and Python versions in --about come from the distribution, not the plugin name.
     package_name = "tap-exact-online"
     config_jsonschema = CONFIG_SCHEMA
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
 
     def __init__(self, *, catalog: t.Any = None, **kwargs: t.Any) -> None:
         # Deselected entries are cut before the SDK parses the catalog (run_catalog.py); their
