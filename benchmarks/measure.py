@@ -34,7 +34,9 @@ class ProcessRun:
         return d
 
 
-def _count(stream: IO[bytes], box: dict[str, Any], keep: Path | None) -> None:
+def _count(
+    stream: IO[bytes], box: dict[str, Any], keep: Path | None, every_line: bool = False
+) -> None:
     records = 0
     last_state = None
     sink = keep.open("wb") if keep else None
@@ -43,7 +45,7 @@ def _count(stream: IO[bytes], box: dict[str, Any], keep: Path | None) -> None:
             if sink:
                 sink.write(line)
             head = line[:40]
-            if b'"RECORD"' in head:
+            if every_line or b'"RECORD"' in head:
                 records += 1
             elif b'"STATE"' in head:
                 last_state = line
@@ -62,7 +64,9 @@ def run_process(
     timeout: float = 3600,
     keep_stdout: Path | None = None,
     stdin_path: Path | None = None,
+    every_line: bool = False,
 ) -> ProcessRun:
+    """``every_line``: count every stdout line as a record (the bare loop's plain JSON lines)."""
     err_path = cwd / f"stderr-{Path(argv[0]).name}-{int(time.time() * 1000)}.log"
     box: dict[str, Any] = {}
     with (
@@ -74,7 +78,9 @@ def run_process(
             list(argv), stdin=stdin, stdout=subprocess.PIPE, stderr=err, env=dict(env), cwd=cwd
         )
         assert proc.stdout is not None
-        reader = threading.Thread(target=_count, args=(proc.stdout, box, keep_stdout), daemon=True)
+        reader = threading.Thread(
+            target=_count, args=(proc.stdout, box, keep_stdout, every_line), daemon=True
+        )
         reader.start()
         deadline = start + timeout
         status, usage = 0, None

@@ -18,6 +18,7 @@ from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
 from tap_exact.assets.stream import asset_streams
 from tap_exact.catalog import catalog_dict
+from tap_exact.collector import sync_collector
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.run_catalog import run_catalog
@@ -181,7 +182,7 @@ class TapExact(Tap):
             self.logger.info(deselected_line(not_selected))
         quiet = QuietLogs([self.logger, *(s.logger for s in self.streams.values())])
         try:
-            with quiet:
+            with quiet, sync_collector():
                 self.sync_all()
         except DailyLimitReached as exc:
             # Bookmarks hold the last completed page of each stream: save them, then stop.

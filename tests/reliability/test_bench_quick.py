@@ -49,6 +49,9 @@ def test_quick_benchmark_runs_with_minimal_calls(tmp_path: Path) -> None:
         pages = math.ceil(res["rows_in_division"] / 1000)
         assert ours["calls"]["entity_pages"] == pages
         assert ours["calls"]["division"] <= res["minimal_calls"] + 1
+        loop = res["raw_loop"]  # the bare loop, in this process and as its own
+        assert loop["records"] == loop["process"]["records"] == res["rows_in_division"]
+        assert res["ours_vs_raw_process_cpu_ratio"] > 0
     for run in results["divisions"]["runs"].values():
         assert run["returncode"] == 0
         division_calls = sum(run["calls_by_division"].values())
