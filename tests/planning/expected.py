@@ -60,17 +60,17 @@ def sales_prices(prices: Iterable[Row], day: date) -> dict[str, Decimal | None]:
     for row in live(prices):
         if row.get("account") is not None or not valid_on(row, day):
             continue
-        key = (as_number(row.get("quantity")) or 0, -_ordinal(row.get("startdate")), row["id"])
+        key = (as_number(row.get("quantity")) or 0, -day_ordinal(row.get("startdate")), row["id"])
         current = best.get(row["item"])
         if current is None or key < (
-            as_number(current.get("quantity")) or 0, -_ordinal(current.get("startdate")),
+            as_number(current.get("quantity")) or 0, -day_ordinal(current.get("startdate")),
             current["id"],
         ):
             best[row["item"]] = row
     return {item: money(row["price"]) for item, row in best.items()}
 
 
-def _ordinal(value: Any) -> int:
+def day_ordinal(value: Any) -> int:
     day = as_day(value)
     return day.toordinal() if day else -(10**9)  # nulls last in "start desc"
 
@@ -127,7 +127,7 @@ def price_list_prices(
         period = valid.get(row["pricelistperiod"])
         if period is None or str(row["pricelistcode"] or "").strip().lower() != code.lower():
             continue
-        rank = (as_number(row["quantity"]) or 0, -_ordinal(period.get("startdate")), row["id"])
+        rank = (as_number(row["quantity"]) or 0, -day_ordinal(period.get("startdate")), row["id"])
         if row["item"] not in best or rank < best[row["item"]][0]:
             best[row["item"]] = (rank, row)
     return {item: money(row["newprice"]) for item, (_rank, row) in best.items()}

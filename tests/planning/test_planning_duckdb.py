@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from datetime import date
 from types import ModuleType
 from typing import Any
@@ -18,12 +17,14 @@ from .conftest import PLANNING_DATE, LoadedCompany
 from .expected import (
     at_least_one,
     composition_pairs,
+    day_ordinal,
     live,
     money,
     price_list_prices,
     product_status,
     sales_prices,
     stock_levels,
+    valid_on,
     whole,
 )
 from .warehouse import as_number
@@ -432,8 +433,9 @@ def test_more_flags_change_products_and_supplier_products(
 
     purchase_prices: dict[tuple[str, str], Any] = {}
     ranked = sorted(
-        (r for r in live(company.raw("purchase_item_prices")) if _valid(r)),
-        key=lambda r: (as_number(r["quantity"]) or 0, -_start(r), r["id"]), reverse=True)
+        (r for r in live(company.raw("purchase_item_prices")) if valid_on(r, DAY)),
+        key=lambda r: (as_number(r["quantity"]) or 0, -day_ordinal(r.get("startdate")), r["id"]),
+        reverse=True)
     for price in ranked:  # the best ranked is written last
         purchase_prices[(price["item"], price["account"])] = price["price"]
     rows = by_id(flagged_more["supplier_products"])
@@ -445,17 +447,6 @@ def test_more_flags_change_products_and_supplier_products(
         assert as_number(row["price"]) == money(
             purchase_prices.get((item["item"], item["supplier"])))  # Purchase Prices
     assert any(r["price"] is not None for r in rows.values())
-
-
-def _valid(row: Mapping[str, Any]) -> bool:
-    start, end = row.get("startdate"), row.get("enddate")
-    return (start is None or str(start)[:10] <= PLANNING_DATE) and (
-        end is None or str(end)[:10] > PLANNING_DATE)
-
-
-def _start(row: Mapping[str, Any]) -> int:
-    start = row.get("startdate")
-    return date.fromisoformat(str(start)[:10]).toordinal() if start else -(10**9)
 
 
 def test_more_flags_change_orders_and_compositions(
