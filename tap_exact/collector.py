@@ -5,8 +5,10 @@ nothing in them but walks every one (~75 values each) while it is young. With CP
 first threshold (700 allocations) a 1,000-row page is walked several times before it is written,
 and each full collection also walks everything start-up built (the SDK, the registry, the
 schemas: ~70,000 objects that live for the whole run). Measured on a 50,000-row run: 0.28 CPU s
-of ~3 in the collector, ~0.07 with this (docs/benchmarks.md). Both settings are undone when the
-sync ends, so an embedding process (tests, orchestrators running the tap in-process) keeps its own.
+of ~3 in the collector, ~0.07 with this (docs/benchmarks.md). The threshold is restored when the
+sync ends; the freeze is undone only when nothing was frozen before it, so a process that runs the
+tap in-process (tests, orchestrators) keeps its own settings, while the ``tap-exact`` command,
+which froze its start-up already (``__main__.py``), keeps everything frozen to its exit.
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ YOUNG_THRESHOLD = 5_000
 def sync_collector(young: int = YOUNG_THRESHOLD) -> Iterator[None]:
     """Freeze what exists now and raise the first threshold, for the ``with`` block."""
     before = gc.get_threshold()
+    frozen_before = gc.get_freeze_count()
     gc.freeze()
     gc.set_threshold(max(young, before[0]), *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if not frozen_before:
+            gc.unfreeze()

@@ -28,6 +28,17 @@ def test_undone_when_the_sync_raises() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_a_process_that_froze_its_start_up_keeps_it_frozen() -> None:
+    gc.freeze()  # as the tap-exact command does after its imports
+    try:
+        frozen = gc.get_freeze_count()
+        with sync_collector():
+            pass
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_garbage_cycles_made_during_the_sync_are_still_collected() -> None:
     class Node:
         other: object = None
