@@ -16,7 +16,6 @@ from singer_sdk.metrics import get_metrics_logger
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
-from tap_exact.assets.stream import asset_streams
 from tap_exact.catalog import catalog_dict
 from tap_exact.collector import sync_collector
 from tap_exact.keyed_functions import keyed
@@ -114,7 +113,11 @@ class TapExact(Tap):
     def discover_streams(self) -> list[Stream]:
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         output = OutputSettings.from_config(self.config)
-        assets = asset_streams(self, AssetSettings.from_config(self.config).enabled)
+        assets: list[Stream] = []
+        if AssetSettings.from_config(self.config).enabled:  # off by default: import only when on
+            from tap_exact.assets.stream import asset_streams
+
+            assets = asset_streams(self, enabled=True)
         cut = set(self._cut_from_catalog)
         if output.hotglue_names:
             from tap_exact.hotglue.streams import hotglue_streams  # only runs that ask for it
