@@ -16,8 +16,8 @@ from singer_sdk.metrics import get_metrics_logger
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
-from tap_exact.catalog import catalog_dict
 from tap_exact.collector import sync_collector
+from tap_exact.gc_pause import gc_paused
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.run_catalog import run_catalog
@@ -135,8 +135,21 @@ class TapExact(Tap):
 
     @property
     def catalog_dict(self) -> dict:
-        # The SDK's catalog, each distinct property schema converted once (catalog.py).
+        # The SDK's catalog, each distinct property schema converted once (catalog.py); imported
+        # here: a run with a catalog never needs it.
+        from tap_exact.catalog import catalog_dict
+
         return catalog_dict(self.streams.values())
+
+    @property
+    def catalog_json_text(self) -> str:
+        # --discover's output: the SDK's text, byte for byte, each repeated dict written once
+        # (catalog.py, json_text.py); the streams are built here too, with the collector paused.
+        from tap_exact.catalog import catalog_text
+
+        with gc_paused():
+            text = catalog_text(self.streams.values())
+            return super().catalog_json_text if text is None else text
 
     @cached_property
     def runtime(self) -> TapRuntime:
