@@ -1,8 +1,6 @@
 """``python -m tap_exact`` and the ``tap-exact`` command."""
 
-import gc
-
-from tap_exact.gc_pause import gc_paused
+from tap_exact.gc_pause import freeze_for_process, gc_paused
 
 
 def main() -> None:
@@ -15,7 +13,7 @@ def main() -> None:
     finally:
         # What is alive now lives until the process ends: frozen, the interpreter's exit neither
         # walks it nor frees it object by object (the OS takes the memory back at once).
-        gc.freeze()
+        freeze_for_process()
 
 
 if __name__ == "__main__":

@@ -15,13 +15,31 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
+class _Process:
+    frozen = False  # set by freeze_for_process, read in O(1) by process_frozen
+
+
+def freeze_for_process() -> None:
+    """Freeze what exists now for the rest of the process (the command's start-up and exit)."""
+    gc.freeze()
+    _Process.frozen = True
+
+
+def process_frozen() -> bool:
+    """Whether this process froze its start-up with :func:`freeze_for_process`.
+
+    O(1): ``gc.get_freeze_count()`` walks every frozen object (~10 ms after the SDK's imports).
+    """
+    return _Process.frozen
+
+
 @contextmanager
 def gc_paused(*, freeze: bool = False) -> Iterator[None]:
     """The block runs without cyclic collections; the collector's state is restored after it.
 
     ``freeze``: what exists when the block ends (modules, classes: kept for the process's life)
-    goes to the collector's permanent generation, never walked again, not even at exit. Only for
-    a process's start-up: a cycle frozen this way is never freed.
+    goes to the collector's permanent generation, never walked again, not even at exit
+    (:func:`freeze_for_process`). Only for a process's start-up: a cycle frozen so is never freed.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -29,6 +47,6 @@ def gc_paused(*, freeze: bool = False) -> Iterator[None]:
         yield
     finally:
         if freeze:
-            gc.freeze()
+            freeze_for_process()
         if was_enabled:
             gc.enable()

@@ -6,7 +6,11 @@ import gc
 import subprocess
 import sys
 
-from tap_exact.gc_pause import gc_paused
+import pytest
+
+from tap_exact import gc_pause
+from tap_exact.collector import sync_collector
+from tap_exact.gc_pause import gc_paused, process_frozen
 
 
 def test_gc_paused_restores_the_collector() -> None:
@@ -23,12 +27,17 @@ def test_gc_paused_restores_the_collector() -> None:
         gc.enable()
 
 
-def test_gc_paused_can_freeze_what_the_block_made() -> None:
+def test_gc_paused_can_freeze_what_the_block_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gc_pause._Process, "frozen", False)  # undone after the test
     before = gc.get_freeze_count()
     try:
         with gc_paused(freeze=True):
             kept = [[i] for i in range(100)]
         assert gc.isenabled()
+        assert gc.get_freeze_count() >= before + len(kept)
+        assert process_frozen()
+        with sync_collector():  # the command's freeze stays, without counting frozen objects
+            pass
         assert gc.get_freeze_count() >= before + len(kept)
     finally:
         gc.unfreeze()  # the test process keeps collecting everything
