@@ -34,7 +34,7 @@ def indented_json(obj: Any) -> str | None:
     memo: dict[tuple[int, int], str] = {}
     try:
         return _value(obj, 0, memo)
-    except _Unsupported:
+    except (_Unsupported, RecursionError):  # RecursionError: a cycle, which simplejson refuses
         return None
 
 
@@ -71,7 +71,7 @@ def _dict(value: dict[Any, Any], level: int, memo: dict[tuple[int, int], str]) -
     for key, item in value.items():
         if type(key) is not str:
             raise _Unsupported("key")
-        # str and a reused dict inline: most values of a catalog (a call each costs ~10%)
+        # a str or an already written dict without a call: most values of a catalog are these
         kind = type(item)
         if kind is str:
             text = encode_basestring_ascii(item)

@@ -76,3 +76,9 @@ def test_indented_json_is_simplejsons(value: Any) -> None:
 )
 def test_indented_json_declines_what_it_does_not_write_as_simplejson(value: Any) -> None:
     assert indented_json(value) is None
+
+
+def test_indented_json_declines_a_cycle() -> None:
+    cycle: dict[str, Any] = {}
+    cycle["self"] = cycle
+    assert indented_json(cycle) is None
