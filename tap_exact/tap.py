@@ -20,7 +20,7 @@ from tap_exact.collector import sync_collector
 from tap_exact.gc_pause import gc_paused
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
-from tap_exact.run_catalog import run_catalog
+from tap_exact.run_catalog import parse_catalog, run_catalog
 from tap_exact.runtime import TapRuntime
 from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
@@ -287,7 +287,8 @@ class TapExact(Tap):
         tap = cls(
             config=getattr(config, "config", None),
             state=state,  # parsed by _StateFile
-            catalog=None if catalog is None else json.loads(catalog.read()),
+            # json.loads, but a deselected entry is not parsed past its selection (run_catalog.py)
+            catalog=None if catalog is None else parse_catalog(catalog.read()),
             parse_env_config=bool(getattr(config, "parse_env", False)),
             validate_config=True,
         )
