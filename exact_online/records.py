@@ -10,7 +10,6 @@ With ``case="snake"`` the Struct's attributes are snake_case (``order.supplier_n
 
 from __future__ import annotations
 
-import difflib
 import keyword
 from collections.abc import Mapping
 from datetime import datetime
@@ -215,6 +214,8 @@ def _without_none(value: Any) -> Any:
 
 def unknown_field(entity: Entity, endpoint: Endpoint, name: str, case: Case) -> UnknownField:
     """The error for a name ``endpoint`` does not have, with the closest names in ``case``."""
+    import difflib  # an error path only: not imported at start-up
+
     names = list(attribute_names(endpoint, case).values())
     return UnknownField(entity.qualified_name, name,
                         difflib.get_close_matches(name, names, n=3, cutoff=0.75))

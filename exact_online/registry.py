@@ -50,13 +50,20 @@ class Endpoint:
     odata_key: tuple[str, ...]  # what $skiptoken pages on (Timestamp on sync)
     key_guessed: bool
     webhook_topic: bool
-    fields: tuple[Field, ...]
+    # ``[name, edm_type, flags]`` rows as the JSON has them: :attr:`fields` is built from them at
+    # first use, so loading the registry does not make ~11,500 ``Field`` objects a run of a few
+    # streams never looks at. Compared (fields follow from them), not hashed (a list).
+    field_rows: list[list[str]] = field(repr=False, hash=False)
+
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        return tuple(Field(n, t, "m" in fl, "f" in fl) for n, t, fl in self.field_rows)
 
     @cached_property
     def field_map(self) -> dict[str, Field]:
         return {f.name: f for f in self.fields}
 
-    @property
+    @cached_property
     def scalar_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if not f.is_navigation)
 
@@ -195,7 +202,7 @@ def _entity(raw: dict) -> Entity:
             odata_key=tuple(ep["odata_key"]),
             key_guessed=ep["key_guessed"],
             webhook_topic=ep["webhook_topic"],
-            fields=tuple(Field(n, t, "m" in fl, "f" in fl) for n, t, fl in ep["fields"]),
+            field_rows=ep["fields"],
         )
         for kind, ep in raw["endpoints"].items()
     }

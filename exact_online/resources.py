@@ -10,7 +10,6 @@ raises ``AttributeError`` saying which endpoints Exact has. The mixins only run 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import cache, cached_property
@@ -257,6 +256,8 @@ class Resources:
         registry = load_registry()
         entity = registry.find(stream)
         if entity is None:
+            import difflib  # an error path only: not imported at start-up
+
             close = difflib.get_close_matches(stream, [e.stream for e in registry.entities], n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise AttributeError(f"no Exact entity named {stream!r}{hint}")

@@ -22,9 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from exact_online.errors import (
     TokensNotSaved,
@@ -46,6 +44,9 @@ from exact_online.token_files import (
     os_reason,
     recovery_paths,
 )
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 DEFAULT_TOKEN_STORE = "~/.config/exact-online/tokens-<client_id>.json"
 
@@ -186,10 +187,8 @@ class FileTokenStorage:
             else [Path(d).expanduser() for d in recovery_dirs]
         )
         self.recovery_paths = recovery_paths(self.real_path, dirs)
-        # A short poll: waiters are other refreshers, and a refresh takes milliseconds.
-        self._lock = FileLock(
-            str(self.lock_path), timeout=lock_timeout, mode=0o600, poll_interval=0.005
-        )
+        self._file_lock: FileLock | None = None  # made at the first lock(): see _lock
+        self._file_lock_made = threading.Lock()
         self._reservation: Reservation | None = None
         self._noted: set[tuple[str, str]] = set()
 
@@ -203,13 +202,32 @@ class FileTokenStorage:
             return str(self.path)
         return f"{self.path} (-> {self.real_path})"
 
+    @property
+    def _lock(self) -> FileLock:
+        """The store's one ``FileLock``, made (and filelock imported, ~10 ms) at the first lock:
+        a run on a valid access token reads the store and never locks it."""
+        if self._file_lock is None:
+            with self._file_lock_made:  # one instance even when threads lock at once
+                if self._file_lock is None:
+                    from filelock import FileLock
+
+                    # A short poll: waiters are other refreshers, and a refresh takes milliseconds.
+                    self._file_lock = FileLock(
+                        str(self.lock_path), timeout=self.lock_timeout, mode=0o600,
+                        poll_interval=0.005,
+                    )
+        return self._file_lock
+
     # ---- the TokenStorage protocol ---------------------------------------------------------
 
     @contextmanager
     def lock(self) -> Iterator[None]:
+        from filelock import Timeout
+
+        lock = self._lock
         try:
             self.real_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._lock.acquire()  # re-entrant within a thread (filelock counts acquisitions)
+            lock.acquire()  # re-entrant within a thread (filelock counts acquisitions)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise TokenStoreLockTimeout(
                 f"waited {self.lock_timeout:g} s for the token store lock {self.lock_path}: "
@@ -230,7 +248,7 @@ class FileTokenStorage:
         try:
             yield
         finally:
-            self._lock.release()
+            lock.release()
 
     def get(self) -> TokenSet | None:
         try:

@@ -9,14 +9,20 @@ reading ``sync/Deleted`` are selected ones (``TapExact._deletion_start``) and op
 deselected among the selected (selection.py). STATE of streams not built passes through as it
 came (the SDK writes the whole state dict). An entry whose selection is in doubt (no stream
 metadata) is kept; the SDK decides for it as before.
+
+:func:`parse_catalog` reads ``--catalog``'s text so that a deselected entry is never parsed beyond
+its name and stream metadata (Meltano's ~2.6 MB catalog: ~15 ms of ``json.loads`` and of freeing
+what it built); what it keeps is ``json.loads``'s own result.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 from singer_sdk import singerlib as singer
 
 
@@ -65,3 +71,51 @@ def _root_metadata(entry: Mapping[str, Any]) -> dict[str, Any] | None:
 def _selected(metadata: singer.MetadataMapping) -> bool:
     # The SDK's own rule for Stream.selected (mask of the root breadcrumb, True when absent).
     return metadata.resolve_selection().get((), True)
+
+
+class _Item(msgspec.Struct):
+    breadcrumb: Any = None
+    metadata: msgspec.Raw = msgspec.Raw()  # empty when absent
+
+
+class _Head(msgspec.Struct):
+    """What :func:`parse_catalog` reads of an entry before deciding whether to parse the rest."""
+
+    tap_stream_id: Any = None
+    metadata: list[_Item] = msgspec.field(default_factory=list)
+
+
+def parse_catalog(text: str | bytes) -> Any:
+    """``json.loads(text)``, except that an entry :func:`run_catalog` will cut (deselected) is
+    parsed only as far as its name and stream-level metadata: ``{"tap_stream_id": ...,
+    "metadata": [{"breadcrumb": [], "metadata": {...}}]}``, which run_catalog cuts just the same.
+    Every other value is ``json.loads``'s; anything unexpected (not an object with a ``streams``
+    list, text msgspec will not read) is ``json.loads(text)`` as a whole."""
+    try:
+        top = msgspec.json.decode(text, type=dict[str, msgspec.Raw])
+        streams = msgspec.json.decode(top["streams"], type=list[msgspec.Raw])
+    except (msgspec.DecodeError, KeyError):
+        return json.loads(text)
+    return {
+        key: [_entry(entry) for entry in streams] if key == "streams" else json.loads(bytes(raw))
+        for key, raw in top.items()
+    }
+
+
+def _entry(raw: msgspec.Raw) -> Any:
+    """The entry as ``json.loads`` gives it, or the stub of a deselected one."""
+    try:
+        head = msgspec.json.decode(raw, type=_Head)
+    except msgspec.DecodeError:  # not an object, or a field of another kind: as it is
+        return json.loads(bytes(raw))
+    if isinstance(head.tap_stream_id, str):
+        for item in head.metadata:
+            if item.breadcrumb != [] or not len(item.metadata):
+                continue
+            metadata = json.loads(bytes(item.metadata))
+            if isinstance(metadata, Mapping):  # the item run_catalog's _root_metadata finds
+                root = {"breadcrumb": [], "metadata": metadata}
+                if not _selected(singer.MetadataMapping.from_iterable([root])):
+                    return {"tap_stream_id": head.tap_stream_id, "metadata": [root]}
+                break
+    return json.loads(bytes(raw))

@@ -16,12 +16,11 @@ from singer_sdk.metrics import get_metrics_logger
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
-from tap_exact.assets.stream import asset_streams
-from tap_exact.catalog import catalog_dict
 from tap_exact.collector import sync_collector
+from tap_exact.gc_pause import gc_paused
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
-from tap_exact.run_catalog import run_catalog
+from tap_exact.run_catalog import parse_catalog, run_catalog
 from tap_exact.runtime import TapRuntime
 from tap_exact.selection import apply_opt_in
 from tap_exact.settings import CONFIG_SCHEMA, OutputSettings, TapSettings
@@ -114,7 +113,11 @@ class TapExact(Tap):
     def discover_streams(self) -> list[Stream]:
         # Built from the registry (schemas too, see schema_source.py): no network, no token store.
         output = OutputSettings.from_config(self.config)
-        assets = asset_streams(self, AssetSettings.from_config(self.config).enabled)
+        assets: list[Stream] = []
+        if AssetSettings.from_config(self.config).enabled:  # off by default: import only when on
+            from tap_exact.assets.stream import asset_streams
+
+            assets = asset_streams(self, enabled=True)
         cut = set(self._cut_from_catalog)
         if output.hotglue_names:
             from tap_exact.hotglue.streams import hotglue_streams  # only runs that ask for it
@@ -132,8 +135,21 @@ class TapExact(Tap):
 
     @property
     def catalog_dict(self) -> dict:
-        # The SDK's catalog, each distinct property schema converted once (catalog.py).
+        # The SDK's catalog, each distinct property schema converted once (catalog.py); imported
+        # here: a run with a catalog never needs it.
+        from tap_exact.catalog import catalog_dict
+
         return catalog_dict(self.streams.values())
+
+    @property
+    def catalog_json_text(self) -> str:
+        # --discover's output: the SDK's text, byte for byte, each repeated dict written once
+        # (catalog.py, json_text.py); the streams are built here too, with the collector paused.
+        from tap_exact.catalog import catalog_text
+
+        with gc_paused():
+            text = catalog_text(self.streams.values())
+            return super().catalog_json_text if text is None else text
 
     @cached_property
     def runtime(self) -> TapRuntime:
@@ -271,7 +287,8 @@ class TapExact(Tap):
         tap = cls(
             config=getattr(config, "config", None),
             state=state,  # parsed by _StateFile
-            catalog=None if catalog is None else json.loads(catalog.read()),
+            # json.loads, but a deselected entry is not parsed past its selection (run_catalog.py)
+            catalog=None if catalog is None else parse_catalog(catalog.read()),
             parse_env_config=bool(getattr(config, "parse_env", False)),
             validate_config=True,
         )
