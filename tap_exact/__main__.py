@@ -1,11 +1,11 @@
 """``python -m tap_exact`` and the ``tap-exact`` command."""
 
-from tap_exact.gc_pause import freeze_for_process, gc_paused
+from tap_exact.collector import freeze_for_process, gc_paused
 
 
 def main() -> None:
     # The imports (singer-sdk's most of all) with the cyclic collector paused and their objects
-    # frozen after (gc_pause.py).
+    # frozen after (collector.py).
     with gc_paused(freeze=True):
         from tap_exact.tap import TapExact
     try:

@@ -16,8 +16,7 @@ from singer_sdk.metrics import get_metrics_logger
 from exact_online.config_tokens import remember_config_files
 from exact_online.errors import AuthError, DailyLimitReached
 from tap_exact.assets.settings import AssetSettings
-from tap_exact.collector import sync_collector
-from tap_exact.gc_pause import gc_paused
+from tap_exact.collector import gc_paused, sync_collector
 from tap_exact.keyed_functions import keyed
 from tap_exact.logs import QuietLogs, deselected_line
 from tap_exact.run_catalog import parse_catalog, run_catalog

@@ -1,4 +1,4 @@
-"""The collector paused during start-up (tap_exact/gc_pause.py) and ``python -m tap_exact``."""
+"""The collector paused during start-up (tap_exact/collector.py) and ``python -m tap_exact``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from tap_exact import gc_pause
-from tap_exact.collector import sync_collector
-from tap_exact.gc_pause import gc_paused, process_frozen
+from tap_exact import collector
+from tap_exact.collector import gc_paused, process_frozen, sync_collector
 
 
 def test_gc_paused_restores_the_collector() -> None:
@@ -28,7 +27,7 @@ def test_gc_paused_restores_the_collector() -> None:
 
 
 def test_gc_paused_can_freeze_what_the_block_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gc_pause._Process, "frozen", False)  # undone after the test
+    monkeypatch.setattr(collector._Process, "frozen", False)  # undone after the test
     before = gc.get_freeze_count()
     try:
         with gc_paused(freeze=True):
