@@ -50,6 +50,19 @@ def _tool_rows(res: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _rounds(res: dict[str, Any]) -> str:
+    """The CPU seconds of every round, where ours and the loop ran more than once."""
+    ours = res["tools"].get("ours", {}).get("cpu_s_runs") or []
+    loop = res.get("raw_loop") or {}
+    if len(ours) < 2:
+        return ""
+    return (
+        f"CPU seconds of the {len(ours)} interleaved rounds (least kept above): ours {ours}, "
+        f"the loop as its own process {(loop.get('process') or {}).get('cpu_s_runs')}, "
+        f"inside the benchmark {loop.get('cpu_s_runs')}."
+    )
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     load = m.get("load_avg_at_start")
@@ -70,6 +83,9 @@ def render(results: dict[str, Any]) -> str:
             *_tool_rows(res),
             "",
         ]
+        rounds = _rounds(res)
+        if rounds:
+            out += [rounds, ""]
         if res.get("ours_vs_raw_process_cpu_ratio") is not None:
             out += [
                 "Ours / raw loop, records per CPU second, both whole processes (start-up "
