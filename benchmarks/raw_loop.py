@@ -15,20 +15,18 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TextIO
 
 import requests
 
 
-def main() -> int:
-    url: str | None = os.environ["RAW_LOOP_URL"]
-    params: dict[str, str] | None = json.loads(os.environ.get("RAW_LOOP_PARAMS") or "{}")
+def loop(
+    token: str, url: str | None, params: dict[str, str] | None, verify: str | bool, out: TextIO
+) -> tuple[int, int]:
+    """Every page from ``url`` on, each row as one ``json.dumps`` line on ``out``: (rows, pages)."""
     session = requests.Session()
-    session.headers.update(
-        {"Authorization": f"Bearer {os.environ['RAW_LOOP_TOKEN']}", "Accept": "application/json"}
-    )
-    verify: str | bool = os.environ.get("RAW_LOOP_CA") or True
-    out = sys.stdout
-    pages = 0
+    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    records, pages = 0, 0
     while url and pages < 100_000:
         r = session.get(url, params=params, timeout=120, verify=verify)
         r.raise_for_status()
@@ -36,8 +34,20 @@ def main() -> int:
         for rec in d["results"]:
             out.write(json.dumps(rec))
             out.write("\n")
+        records += len(d["results"])
         url, params, pages = d.get("__next"), None, pages + 1
-    print(f"pages {pages}", file=sys.stderr)
+    return records, pages
+
+
+def main() -> int:
+    records, pages = loop(
+        os.environ["RAW_LOOP_TOKEN"],
+        os.environ["RAW_LOOP_URL"],
+        json.loads(os.environ.get("RAW_LOOP_PARAMS") or "{}"),
+        os.environ.get("RAW_LOOP_CA") or True,
+        sys.stdout,
+    )
+    print(f"{records} rows, {pages} pages", file=sys.stderr)
     return 0
 
 

@@ -27,8 +27,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from exact_online.registry import load_registry
 from exact_sandbox.testing import SandboxServer
 
@@ -41,6 +39,7 @@ from .peers import (
     prepare_tap_exact,
     prepare_tap_exactonline,
 )
+from .raw_loop import loop
 from .seed import ENTITY, seed_rows
 from .startup import bench_startup, startup_table
 
@@ -119,22 +118,9 @@ def raw_loop(sb: SandboxServer, division: int, work: Path) -> dict[str, Any]:
         [sys.executable, "-m", "benchmarks.raw_loop"], env, cwd=work, every_line=True
     ).as_dict()
     proc["records_per_cpu_s"] = round(proc["records"] / proc["cpu_s"]) if proc["cpu_s"] else None
-    session = requests.Session()
-    session.headers.update({"Authorization": f"Bearer {token}", "Accept": "application/json"})
-    url: str | None = first_url
-    params: dict[str, str] | None = dict(first_params)
-    records, pages = 0, 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
     with open(os.devnull, "w") as devnull:
-        while url and pages < 100_000:
-            r = session.get(url, params=params, timeout=120, verify=verify)
-            r.raise_for_status()
-            d = json.loads(r.content)["d"]
-            for rec in d["results"]:
-                devnull.write(json.dumps(rec))
-                devnull.write("\n")
-                records += 1
-            url, params, pages = d.get("__next"), None, pages + 1
+        records, pages = loop(token, first_url, dict(first_params), verify, devnull)
     cpu = time.process_time() - cpu0
     return {
         "records": records,
