@@ -49,6 +49,20 @@ def project_script(name: str) -> str:
     return str(path)
 
 
+@pytest.fixture
+def meltano_project() -> Iterator[None]:
+    """One `meltano run` of this repository's own Meltano project at a time.
+
+    Meltano hands state and config to the plugins through files under the project's .meltano/run/,
+    shared by every run of the project: two at once, and one tap reads the other's state (it then
+    reads nothing new). The tests doing this share an xdist group, which keeps them on one worker;
+    this lock holds where the group does not (pytest -n without --dist loadgroup, or a pytest the
+    grouping breaks on: pytest-dev/pytest-xdist#1386).
+    """
+    with lock_for("meltano-project"):
+        yield
+
+
 @pytest.fixture(scope="session")
 def meltano_bin() -> Path:
     """.venv-meltano/bin/meltano, created once (shared with `make demo`)."""

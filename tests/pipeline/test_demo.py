@@ -21,7 +21,7 @@ from .conftest import ROOT, lock_for
 # Meltano refuses a second run of one state id at a time in one project (its system database):
 # every test running this repository's own project is in one group, so they run one by one.
 @pytest.mark.xdist_group("meltano-project")
-def test_demo_round_trip(tmp_path: Path, meltano_bin: Path) -> None:
+def test_demo_round_trip(tmp_path: Path, meltano_bin: Path, meltano_project: None) -> None:
     with lock_for("venv-dbt"):  # the planning tests install the same venv
         load_planning_module().ensure_dbt()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAP_", "TARGET_", "MELTANO_"))}

@@ -81,7 +81,9 @@ def counts(path: Path, schema: str) -> dict[str, object]:
     return found
 
 
-def test_meltano_run_builds_the_planning_model(meltano_bin: Path, tmp_path: Path) -> None:
+def test_meltano_run_builds_the_planning_model(
+    meltano_bin: Path, tmp_path: Path, meltano_project: None
+) -> None:
     with SandboxServer(tmp_path / "sandbox", seed=1, divisions=1, scale="small",
                        no_rate_limits=True) as sandbox:
         env = meltano_env(sandbox, tmp_path)

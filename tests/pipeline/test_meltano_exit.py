@@ -34,7 +34,8 @@ COUNT_ITEMS = (
 # every test running this repository's own project is in one group, so they run one by one.
 @pytest.mark.xdist_group("meltano-project")
 def test_daily_limit_under_meltano_run(
-    fresh_sandbox: Callable[..., SandboxServer], tmp_path: Path, meltano_bin: Path
+    fresh_sandbox: Callable[..., SandboxServer], tmp_path: Path, meltano_bin: Path,
+    meltano_project: None,
 ) -> None:
     demo = load_demo_module()
     # system/Divisions + 3 pages of division 1, then the budget is spent mid-stream.
