@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from xml.parsers import expat
 
 import requests
 
-from exact_online.errors import ExactError
+from exact_online.errors import DecodeError
 from exact_online.registry import Endpoint, load_registry
 from exact_online.row_typer import FieldTyping, RowsTyper, compile_row_typer
 from exact_online.timeconv import (
@@ -34,6 +32,7 @@ from exact_online.timeconv import (
     parse_iso_local,
     parse_iso_local_amsterdam,
 )
+from exact_online.xml_answers import parse_xml
 
 try:  # msgspec comes with singer-sdk[msgspec]; several times faster than json on big pages
     import msgspec
@@ -48,10 +47,6 @@ logger = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 Converter = Callable[[Any], Any]
-
-
-class DecodeError(ExactError):
-    """A body that is neither a JSON nor an Atom answer of Exact (or is cut short)."""
 
 
 @dataclass
@@ -350,82 +345,6 @@ def decode_json(body: bytes, endpoint: Endpoint | None = None, local: bool = Fal
 
 
 # ---- Atom XML ------------------------------------------------------------------------------------
-
-_ATOM_NS = "http://www.w3.org/2005/Atom"
-_D_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices"
-_M_NS = "http://schemas.microsoft.com/ado/2007/08/dataservices/metadata"
-_NAMESPACES: dict[str, str | None] = {_ATOM_NS: None, _D_NS: None, _M_NS: "m"}
-
-# Characters XML 1.0 forbids, raw or as character references. Exact has been seen sending them; we
-# drop them
-# rather than lose the page.
-_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_INVALID_XML_REFS = re.compile(
-    r"&#(?:0*(?:[0-8]|1[124-9]|2[0-9]|3[01])|[xX]0*(?:[0-8]|[bBcCeEfF]|1[0-9a-fA-F]|[dD][89a-fA-F][0-9a-fA-F]{2}|[fF]{3}[eEfF]));"
-)
-
-
-# xmltodict and defusedxml are imported by the Atom path only: a JSON run never loads them.
-
-
-def _forbid_dtd(*_args: Any) -> None:
-    from defusedxml.common import DTDForbidden
-
-    raise DTDForbidden(None, None, None)
-
-
-def _forbid_entity(name: Any, *_args: Any) -> None:
-    from defusedxml.common import EntitiesForbidden
-
-    raise EntitiesForbidden(name, None, None, None, None, None)
-
-
-def _forbid_external(_context: Any, base: Any, sysid: Any, pubid: Any) -> int:
-    from defusedxml.common import ExternalReferenceForbidden
-
-    raise ExternalReferenceForbidden(_context, base, sysid, pubid)
-
-
-class _HardenedExpat:
-    """Given to xmltodict as its expat module: parsers refuse DTDs, entities and external references
-    (the protections of defusedxml, on the parser xmltodict drives)."""
-
-    ExpatError = expat.ExpatError
-    error = expat.error
-
-    @staticmethod
-    def ParserCreate(encoding: str | None = None, namespace_separator: str | None = None) -> Any:
-        parser = expat.ParserCreate(encoding, namespace_separator)
-        parser.StartDoctypeDeclHandler = _forbid_dtd
-        parser.EntityDeclHandler = _forbid_entity
-        parser.UnparsedEntityDeclHandler = _forbid_entity
-        parser.ExternalEntityRefHandler = _forbid_external
-        return parser
-
-
-def parse_xml(body: bytes | str) -> dict[str, Any]:
-    """Hardened xmltodict parse of an Exact XML answer; characters illegal in XML 1.0 removed."""
-    import xmltodict
-    from defusedxml.common import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
-
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if _INVALID_XML_CHARS.search(text):
-        text = _INVALID_XML_CHARS.sub("", text)
-    if "&#" in text:
-        text = _INVALID_XML_REFS.sub("", text)
-    try:
-        return xmltodict.parse(
-            text,
-            expat=_HardenedExpat,
-            process_namespaces=True,
-            namespaces=_NAMESPACES,
-            strip_whitespace=False,  # padded codes ("stuk    ") are kept as Exact sends them
-        )
-    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise DecodeError(f"XML answer refused: {type(exc).__name__}") from None
-    except (expat.ExpatError, ValueError) as exc:
-        raise DecodeError(f"answer is not valid XML: {exc}") from None
-
 
 def _as_list(v: Any) -> list[Any]:
     if v is None:

@@ -27,6 +27,10 @@ class ExactError(Exception):
         return redact(super().__str__())
 
 
+class DecodeError(ExactError):
+    """A body that is neither a JSON nor an Atom answer of Exact (or is cut short)."""
+
+
 class ExactAPIError(ExactError):
     """Any non-2xx answer from the API.
 
